@@ -1,0 +1,1 @@
+namespace Therese.E2E; public class Smoke { [Fact] public void Ok() => Assert.True(true); }

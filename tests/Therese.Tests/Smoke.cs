@@ -1,0 +1,1 @@
+namespace Therese.Tests; public class Smoke { [Fact] public void Ok() => Assert.True(true); }
