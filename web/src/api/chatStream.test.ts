@@ -1,0 +1,152 @@
+// @vitest-environment node
+import { describe, expect, it, vi } from 'vitest';
+import { streamChat, type ChatStreamEvent } from './chatStream';
+import { ApiError } from './errors';
+import { problemResponse, sseBody, sseResponse } from '../test/sse';
+
+const encoder = new TextEncoder();
+
+async function collect(response: Response | Promise<Response>): Promise<ChatStreamEvent[]> {
+  const fetchImpl = vi.fn(async () => response) as unknown as typeof fetch;
+  const events: ChatStreamEvent[] = [];
+  for await (const event of streamChat({ content: 'Bonjour' }, undefined, fetchImpl)) events.push(event);
+  return events;
+}
+
+async function collectError(response: Response): Promise<ApiError> {
+  try {
+    await collect(response);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected an ApiError');
+}
+
+const conversation = [
+  { type: 'start', content: '', conversation_id: 'c1', message_id: 'm2', user_message_id: 'm1' },
+  { type: 'delta', content: 'Bonjour ! Voici la ' },
+  { type: 'delta', content: 'réponse 🇫🇷 « très » élaborée.\n\n```ts\nconst été = 1;\n```' },
+  { type: 'ping', content: '' },
+  { type: 'done', content: '', stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 34 } },
+];
+
+describe('streamChat', () => {
+  it('posts the request as JSON and yields typed events until [DONE]', async () => {
+    const fetchImpl = vi.fn(async () => sseResponse(sseBody(conversation)));
+    const events: ChatStreamEvent[] = [];
+    for await (const e of streamChat({ content: 'Salut', conversation_id: 'c1' }, undefined, fetchImpl as unknown as typeof fetch))
+      events.push(e);
+
+    const [url, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/api/chat/stream');
+    expect(init.method).toBe('POST');
+    expect(JSON.parse(init.body as string)).toEqual({ content: 'Salut', conversation_id: 'c1' });
+    expect(events.map((e) => e.type)).toEqual(['start', 'delta', 'delta', 'ping', 'done']);
+    expect(events[0]).toMatchObject({ conversation_id: 'c1', message_id: 'm2', user_message_id: 'm1' });
+    expect(events[4]).toEqual({
+      type: 'done',
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 12, output_tokens: 34 },
+    });
+  });
+
+  it('yields the same events whichever byte the stream is split at', async () => {
+    const bytes = encoder.encode(sseBody(conversation));
+    const expected = await collect(sseResponse([bytes]));
+    expect(expected).toHaveLength(5);
+
+    for (let split = 1; split < bytes.length; split++) {
+      const events = await collect(sseResponse([bytes.slice(0, split), bytes.slice(split)]));
+      expect(events, `split at byte ${split}`).toEqual(expected);
+    }
+  });
+
+  it('keeps multi-byte characters intact when each byte arrives alone', async () => {
+    const bytes = encoder.encode(sseBody([{ type: 'delta', content: 'é 🇫🇷 ✓ œ' }]));
+    const oneByteChunks = Array.from(bytes, (b) => new Uint8Array([b]));
+    const events = await collect(sseResponse(oneByteChunks));
+    expect(events).toEqual([{ type: 'delta', content: 'é 🇫🇷 ✓ œ' }]);
+  });
+
+  it('accepts CRLF line endings', async () => {
+    const body = sseBody(conversation).replaceAll('\n', '\r\n');
+    expect(await collect(sseResponse(body))).toHaveLength(5);
+  });
+
+  it('stops at [DONE] and ignores anything after it', async () => {
+    const body = sseBody([{ type: 'delta', content: 'a' }]) + 'data: not json at all\n\n';
+    expect(await collect(sseResponse(body))).toEqual([{ type: 'delta', content: 'a' }]);
+  });
+
+  it('yields error events with their French message', async () => {
+    const body = sseBody([
+      { type: 'start', content: '', conversation_id: 'c1', message_id: 'm2' },
+      { type: 'delta', content: 'Début' },
+      { type: 'error', content: '', error: { code: 'overloaded', message: 'Le fournisseur est surchargé.' } },
+    ]);
+    const events = await collect(sseResponse(body));
+    expect(events.at(-1)).toEqual({
+      type: 'error',
+      error: { code: 'overloaded', message: 'Le fournisseur est surchargé.' },
+    });
+  });
+
+  it('raises a typed error from a problem+json answer', async () => {
+    const error = await collectError(
+      problemResponse(503, 'not_configured', 'Aucun modèle n’est configuré.'),
+    );
+    expect(error.code).toBe('not_configured');
+    expect(error.status).toBe(503);
+    expect(error.message).toBe('Aucun modèle n’est configuré.');
+  });
+
+  it('raises a generic French error when the error body is not problem+json', async () => {
+    const error = await collectError(new Response('<html>Bad gateway</html>', { status: 502 }));
+    expect(error.code).toBe('http_error');
+    expect(error.status).toBe(502);
+    expect(error.message).toMatch(/HTTP 502/);
+  });
+
+  it('raises a typed error for invalid JSON data instead of crashing', async () => {
+    const body = sseBody([{ type: 'delta', content: 'ok' }], { done: false }) + 'data: {"type":"delta",\n\n';
+    const error = await collectError(sseResponse(body));
+    expect(error.code).toBe('malformed_stream');
+    expect(error.message).toMatch(/illisible/);
+  });
+
+  it('raises a typed error for an unknown event type or a missing field', async () => {
+    expect((await collectError(sseResponse(sseBody([{ type: 'surprise' }])))).code).toBe('malformed_stream');
+    expect((await collectError(sseResponse(sseBody([{ type: 'delta' }])))).code).toBe('malformed_stream');
+    expect((await collectError(sseResponse(sseBody([{ type: 'error', error: 'x' }])))).code).toBe('malformed_stream');
+  });
+
+  it('raises a typed error when the stream ends without [DONE]', async () => {
+    const error = await collectError(sseResponse(sseBody([{ type: 'delta', content: 'a' }], { done: false })));
+    expect(error.code).toBe('stream_incomplete');
+  });
+
+  it('raises a French network error when fetch fails', async () => {
+    const fetchImpl = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    }) as unknown as typeof fetch;
+    const run = async () => {
+      for await (const _ of streamChat({ content: 'x' }, undefined, fetchImpl)) void _;
+    };
+    await expect(run()).rejects.toMatchObject({ name: 'ApiError', code: 'network' });
+    await expect(run()).rejects.toThrow(/Impossible de joindre THÉRÈSE/);
+  });
+
+  it('rethrows the AbortError when the caller aborts', async () => {
+    const controller = new AbortController();
+    const fetchImpl = vi.fn(async (_url: string, init: RequestInit) => {
+      init.signal?.throwIfAborted();
+      return sseResponse(sseBody(conversation));
+    }) as unknown as typeof fetch;
+    controller.abort();
+    const run = async () => {
+      for await (const _ of streamChat({ content: 'x' }, controller.signal, fetchImpl)) void _;
+    };
+    await expect(run()).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

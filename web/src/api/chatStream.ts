@@ -1,0 +1,127 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { ApiError, errorFromResponse, isAbortError, messages } from './errors';
+
+export interface ChatRequest {
+  content?: string;
+  conversation_id?: string;
+  action?: 'send' | 'regenerate' | 'continue';
+}
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export type ChatStreamEvent =
+  | { type: 'start'; conversation_id: string; message_id: string; user_message_id?: string; content: string }
+  | { type: 'delta'; content: string }
+  | { type: 'ping' }
+  | { type: 'done'; stop_reason: string | null; usage?: Usage }
+  | { type: 'error'; error: { code: string; message: string } };
+
+const DONE_SENTINEL = '[DONE]';
+
+/**
+ * POST /api/chat/stream and yield its events until the `[DONE]` line.
+ * Throws ApiError for HTTP errors, network failures and malformed data; rethrows the AbortError
+ * when `signal` is aborted so callers can tell a Stop from a failure.
+ */
+export async function* streamChat(
+  request: ChatRequest,
+  signal?: AbortSignal,
+  fetchImpl: typeof fetch = (...args) => fetch(...args),
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  let response: Response;
+  try {
+    response = await fetchImpl('/api/chat/stream', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(request),
+      signal,
+    });
+  } catch (error) {
+    if (isAbortError(error) || signal?.aborted) throw error;
+    throw new ApiError('network', messages.network);
+  }
+
+  if (!response.ok) throw await errorFromResponse(response);
+  if (!response.body) throw new ApiError('malformed_stream', messages.malformed, response.status);
+
+  const reader = response.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<{ data: string }>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (isAbortError(error) || signal?.aborted) throw error;
+        throw new ApiError('network', messages.streamCut);
+      }
+      if (result.done) throw new ApiError('stream_incomplete', messages.streamIncomplete);
+      const data = result.value.data;
+      if (data === DONE_SENTINEL) return;
+      yield parseEvent(data);
+    }
+  } finally {
+    // Releases the connection when the consumer stops early (Stop, error, [DONE]).
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** Validates one `data:` payload; anything unexpected becomes an ApiError instead of a crash later. */
+export function parseEvent(data: string): ChatStreamEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    throw new ApiError('malformed_stream', `${messages.malformed} (données JSON invalides)`);
+  }
+  if (!raw || typeof raw !== 'object') throw malformed('événement vide');
+  const event = raw as Record<string, unknown>;
+
+  switch (event.type) {
+    case 'start':
+      if (typeof event.conversation_id !== 'string' || typeof event.message_id !== 'string')
+        throw malformed('début de réponse incomplet');
+      return {
+        type: 'start',
+        conversation_id: event.conversation_id,
+        message_id: event.message_id,
+        user_message_id: typeof event.user_message_id === 'string' ? event.user_message_id : undefined,
+        content: typeof event.content === 'string' ? event.content : '',
+      };
+    case 'delta':
+      if (typeof event.content !== 'string') throw malformed('fragment de texte manquant');
+      return { type: 'delta', content: event.content };
+    case 'ping':
+      return { type: 'ping' };
+    case 'done':
+      return {
+        type: 'done',
+        stop_reason: typeof event.stop_reason === 'string' ? event.stop_reason : null,
+        usage: isUsage(event.usage) ? event.usage : undefined,
+      };
+    case 'error': {
+      const error = event.error as Record<string, unknown> | undefined;
+      if (!error || typeof error.code !== 'string' || typeof error.message !== 'string')
+        throw malformed('erreur sans description');
+      return { type: 'error', error: { code: error.code, message: error.message } };
+    }
+    default:
+      throw malformed(`type d’événement inconnu « ${String(event.type)} »`);
+  }
+}
+
+function malformed(what: string): ApiError {
+  return new ApiError('malformed_stream', `${messages.malformed} (${what})`);
+}
+
+function isUsage(value: unknown): value is Usage {
+  if (!value || typeof value !== 'object') return false;
+  const usage = value as Record<string, unknown>;
+  return typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number';
+}
