@@ -1,0 +1,104 @@
+using System.Text.Json;
+
+namespace Therese.FakeLlm;
+
+/// <summary>A parsed <c>::fake {json}</c> directive.</summary>
+internal sealed class Directive
+{
+    internal const string Marker = "::fake";
+
+    private static readonly HashSet<string> Known =
+    [
+        "text", "tokens", "markdown", "tps", "ttft_ms", "status", "retry_after", "error_after", "error_type",
+        "drop_after", "stall_after", "split_utf8", "times", "stop_reason",
+    ];
+
+    public required string Raw { get; init; }
+    public string? Text { get; init; }
+    public int? Tokens { get; init; }
+    public bool Markdown { get; init; }
+    public double? Tps { get; init; }
+    public int? TtftMs { get; init; }
+    public int? Status { get; init; }
+    public int RetryAfter { get; init; }
+    public int? ErrorAfter { get; init; }
+    public string ErrorType { get; init; } = "overloaded_error";
+    public int? DropAfter { get; init; }
+    public int? StallAfter { get; init; }
+    public bool SplitUtf8 { get; init; }
+    public int? Times { get; init; }
+    public string? StopReason { get; init; }
+
+    public bool HasFailure => Status is not null || ErrorAfter is not null || DropAfter is not null || StallAfter is not null;
+
+    /// <summary>Finds the directive in a user message. Returns null when there is none; throws <see cref="FormatException"/> when it is malformed.</summary>
+    public static Directive? Find(string? userText)
+    {
+        if (string.IsNullOrEmpty(userText)) return null;
+        foreach (var rawLine in userText.Split('\n'))
+        {
+            var idx = rawLine.IndexOf(Marker, StringComparison.Ordinal);
+            if (idx < 0) continue;
+            var json = rawLine[(idx + Marker.Length)..].Trim();
+            if (json.Length == 0) json = "{}";
+            return Parse(json);
+        }
+        return null;
+    }
+
+    public static Directive Parse(string json)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException ex) { throw new FormatException($"Invalid ::fake directive JSON: {ex.Message} (got {json})"); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"The ::fake directive must be a JSON object (got {json})");
+            foreach (var p in root.EnumerateObject())
+                if (!Known.Contains(p.Name))
+                    throw new FormatException($"Unknown ::fake directive field '{p.Name}'. Known fields: {string.Join(", ", Known)}");
+            return new Directive
+            {
+                Raw = json,
+                Text = Str(root, "text"),
+                Tokens = Int(root, "tokens"),
+                Markdown = Bool(root, "markdown"),
+                Tps = Dbl(root, "tps"),
+                TtftMs = Int(root, "ttft_ms"),
+                Status = Int(root, "status"),
+                RetryAfter = Int(root, "retry_after") ?? 0,
+                ErrorAfter = Int(root, "error_after"),
+                ErrorType = Str(root, "error_type") ?? "overloaded_error",
+                DropAfter = Int(root, "drop_after"),
+                StallAfter = Int(root, "stall_after"),
+                SplitUtf8 = Bool(root, "split_utf8"),
+                Times = Int(root, "times"),
+                StopReason = Str(root, "stop_reason"),
+            };
+        }
+    }
+
+    private static string? Str(JsonElement o, string name) =>
+        !o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.String ? v.GetString()
+        : throw new FormatException($"::fake field '{name}' must be a string");
+
+    private static int? Int(JsonElement o, string name) =>
+        !o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) && i >= 0 ? i
+        : throw new FormatException($"::fake field '{name}' must be a non-negative integer");
+
+    private static double? Dbl(JsonElement o, string name) =>
+        !o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.Number && v.GetDouble() >= 0 ? v.GetDouble()
+        : throw new FormatException($"::fake field '{name}' must be a non-negative number");
+
+    private static bool Bool(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw new FormatException($"::fake field '{name}' must be a boolean"),
+        };
+}

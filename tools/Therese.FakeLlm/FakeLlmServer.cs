@@ -1,0 +1,132 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Therese.FakeLlm;
+
+/// <summary>
+/// A fake Anthropic Messages + OpenAI chat completions server on Kestrel, scripted by <c>::fake {json}</c> directives
+/// in the last user message. Use <see cref="StartAsync"/> in-process, or run the project standalone.
+/// </summary>
+public sealed class FakeLlmServer : IAsyncDisposable
+{
+    internal static readonly JsonSerializerOptions LogJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+    };
+
+    private readonly WebApplication _app;
+    private readonly FakeState _state;
+
+    private FakeLlmServer(WebApplication app, FakeState state, string baseUrl)
+    {
+        _app = app;
+        _state = state;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>Starts Kestrel on <paramref name="url"/> (port 0 picks a free port).</summary>
+    public static async Task<FakeLlmServer> StartAsync(string url = "http://127.0.0.1:0", CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelCore().UseUrls(url);
+        var state = new FakeState();
+        var app = builder.Build();
+        Map(app, state);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("Kestrel did not report a listening address.");
+        return new FakeLlmServer(app, state, address.TrimEnd('/'));
+    }
+
+    /// <summary>Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). OpenAI clients use BaseUrl + "/v1".</summary>
+    public string BaseUrl { get; }
+
+    /// <summary>Snapshot of the request log, oldest first. The entries themselves keep updating while requests run.</summary>
+    public IReadOnlyList<FakeRequest> Requests => _state.Snapshot();
+
+    /// <summary>Clears the log and the "times" counters.</summary>
+    public void ClearLog() => _state.Clear();
+
+    /// <summary>Polls the log until a request matches; throws <see cref="TimeoutException"/> listing what was logged.</summary>
+    public async Task<FakeRequest> WaitForRequestAsync(Func<FakeRequest, bool> match, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var snapshot = _state.Snapshot();
+            foreach (var r in snapshot)
+                if (match(r)) return r;
+            if (DateTime.UtcNow >= deadline)
+            {
+                var seen = snapshot.Count == 0 ? "  (no request logged)" : string.Join("\n", snapshot.Select(r => "  " + r));
+                throw new TimeoutException($"FakeLlmServer at {BaseUrl}: no logged request matched within {timeout.TotalMilliseconds:0} ms. Logged requests ({snapshot.Count}):\n{seen}");
+            }
+            await Task.Delay(10);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try { await _app.StopAsync(cts.Token); }
+        catch (OperationCanceledException) { }
+        await _app.DisposeAsync();
+    }
+
+    internal static async Task RunStandaloneAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseKestrelCore();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+            builder.WebHost.UseUrls("http://127.0.0.1:5299");
+        var state = new FakeState();
+        var app = builder.Build();
+        Map(app, state);
+        app.Lifetime.ApplicationStarted.Register(() =>
+            Console.WriteLine($"THÉRÈSE fake LLM provider listening on {string.Join(", ", app.Urls)}  (Anthropic: /v1/messages, OpenAI: /v1/chat/completions, log: /_fake/log)"));
+        await app.RunAsync();
+    }
+
+    private static void Map(WebApplication app, FakeState state)
+    {
+        app.MapGet("/", () => Results.Text(Description, "text/plain; charset=utf-8"));
+        app.MapPost("/v1/messages", ctx => FakeEngine.HandleAsync(ctx, state, new AnthropicWire()));
+        app.MapPost("/v1/chat/completions", ctx => FakeEngine.HandleAsync(ctx, state, new OpenAiWire()));
+        app.MapPost("/chat/completions", ctx => FakeEngine.HandleAsync(ctx, state, new OpenAiWire()));
+        app.MapGet("/v1/models", () => Results.Text(ModelsJson(), "application/json"));
+        app.MapGet("/models", () => Results.Text(ModelsJson(), "application/json"));
+        app.MapGet("/_fake/log", () => Results.Text(JsonSerializer.Serialize(state.Snapshot(), LogJson), "application/json; charset=utf-8"));
+        app.MapDelete("/_fake/log", () =>
+        {
+            state.Clear();
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>A models list that both the OpenAI (object/owned_by) and the Anthropic (type/display_name) shapes accept.</summary>
+    private static string ModelsJson()
+    {
+        static string Model(string id, string name) =>
+            $"{{\"id\":{Js.S(id)},\"object\":\"model\",\"type\":\"model\",\"created\":1735689600,\"owned_by\":\"therese\",\"display_name\":{Js.S(name)},\"created_at\":\"2025-01-01T00:00:00Z\"}}";
+        return $"{{\"object\":\"list\",\"data\":[{Model("fake-model", "THÉRÈSE fake model")},{Model("fake-model-fast", "THÉRÈSE fake model (fast)")}],\"has_more\":false,\"first_id\":\"fake-model\",\"last_id\":\"fake-model-fast\"}}";
+    }
+
+    private const string Description =
+        """
+        THÉRÈSE fake LLM provider (test double for the Anthropic and OpenAI APIs).
+          POST /v1/messages          Anthropic Messages API (x-api-key or Authorization: Bearer; any non-empty key)
+          POST /v1/chat/completions  OpenAI chat completions (Authorization: Bearer; any non-empty key)
+          GET  /v1/models            model list
+          GET  /_fake/log            JSON log of received requests;  DELETE /_fake/log clears it
+        Script the answer with a line `::fake {json}` in the last user message, e.g.
+          ::fake {"tokens":200,"tps":50,"ttft_ms":100,"markdown":true}
+          ::fake {"text":"Bonjour !","error_after":1}
+        See tools/Therese.FakeLlm/README.md.
+        """;
+}

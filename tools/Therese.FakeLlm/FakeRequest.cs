@@ -1,0 +1,105 @@
+using System.Text.Json.Serialization;
+
+namespace Therese.FakeLlm;
+
+/// <summary>One chat message as the fake provider received it (role + concatenated text).</summary>
+public sealed record FakeMessage(string Role, string Content);
+
+/// <summary>
+/// One request received by the fake provider. Fields are updated live while the request runs;
+/// each field is set at most once (timestamps) or only by the handler, under a lock.
+/// </summary>
+public sealed class FakeRequest
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset? _firstTokenAt;
+    private DateTimeOffset? _lastTokenAt;
+    private DateTimeOffset? _disconnectedAt;
+    private DateTimeOffset? _completedAt;
+    private int _tokensSent;
+    private int _statusCode = 200;
+    private string _outcome = "running";
+
+    internal FakeRequest(int id, string protocol)
+    {
+        Id = id;
+        Protocol = protocol;
+        ReceivedAt = DateTimeOffset.UtcNow;
+    }
+
+    public int Id { get; }
+    public string Protocol { get; }
+    public string? Model { get; internal set; }
+    public string? System { get; internal set; }
+    public IReadOnlyList<FakeMessage> Messages { get; internal set; } = [];
+    public int? MaxTokens { get; internal set; }
+    public string? Directive { get; internal set; }
+    public string? AuthScheme { get; internal set; }
+    public DateTimeOffset ReceivedAt { get; }
+
+    public DateTimeOffset? FirstTokenAt { get { lock (_gate) return _firstTokenAt; } }
+    public DateTimeOffset? LastTokenAt { get { lock (_gate) return _lastTokenAt; } }
+    public DateTimeOffset? DisconnectedAt { get { lock (_gate) return _disconnectedAt; } }
+    public DateTimeOffset? CompletedAt { get { lock (_gate) return _completedAt; } }
+    public int TokensSent { get { lock (_gate) return _tokensSent; } }
+    public int StatusCode { get { lock (_gate) return _statusCode; } }
+    public string Outcome { get { lock (_gate) return _outcome; } }
+
+    /// <summary>Set by the handler just before it aborts the connection itself (drop_after), so the abort is not logged as a client disconnect.</summary>
+    [JsonIgnore]
+    internal bool ServerAborted { get; set; }
+
+    internal void SetStatus(int status)
+    {
+        lock (_gate) _statusCode = status;
+    }
+
+    internal void TokenWritten()
+    {
+        var now = DateTimeOffset.UtcNow;
+        lock (_gate)
+        {
+            _tokensSent++;
+            _firstTokenAt ??= now;
+            _lastTokenAt = now;
+        }
+    }
+
+    /// <summary>Final outcome of a request that ends on the server side.</summary>
+    internal void Complete(string outcome)
+    {
+        var now = DateTimeOffset.UtcNow;
+        lock (_gate)
+        {
+            if (_completedAt is not null || _disconnectedAt is not null) return;
+            _completedAt = now;
+            _outcome = outcome;
+        }
+    }
+
+    internal void SetOutcome(string outcome)
+    {
+        lock (_gate)
+        {
+            if (_completedAt is not null || _disconnectedAt is not null) return;
+            _outcome = outcome;
+        }
+    }
+
+    /// <summary>The client went away before the answer ended. The first report wins.</summary>
+    internal void MarkDisconnected()
+    {
+        var now = DateTimeOffset.UtcNow;
+        lock (_gate)
+        {
+            if (ServerAborted || _completedAt is not null || _disconnectedAt is not null) return;
+            _disconnectedAt = now;
+            if (_outcome == "running") _outcome = "client_disconnected";
+        }
+    }
+
+    public override string ToString() =>
+        $"#{Id} {Protocol} model={Model} outcome={Outcome} status={StatusCode} tokens={TokensSent} directive={Directive ?? "-"} last_user=\"{Truncate(Messages.LastOrDefault(m => m.Role == "user")?.Content, 60)}\"";
+
+    private static string? Truncate(string? s, int n) => s is null || s.Length <= n ? s : s[..n] + "…";
+}
