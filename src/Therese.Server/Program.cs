@@ -1,4 +1,33 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Therese.Server.Chat;
+using Therese.Server.Conversations;
+using Therese.Server.Llm;
+using Therese.Server.Storage;
+using Therese.Server.Web;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    // Keep accents readable on the wire; the JSON is never embedded in HTML.
+    o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+});
+builder.AddStorage();
+builder.AddLlm();
+builder.AddChat();
+
 var app = builder.Build();
+
+await app.PrepareStorageAsync();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapChatApi();
+app.MapConversationsApi();
+app.MapFrontEnd();
+
 app.Run();
+
 public partial class Program;

@@ -1,0 +1,158 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Therese.Server.Chat;
+using Therese.Server.Storage;
+
+namespace Therese.Server.Conversations;
+
+public static class ConversationsApi
+{
+    public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/conversations").WithTags("Conversations");
+        api.MapGet("/", List).WithName("ListConversations").WithSummary("Conversations, most recently updated first, paged.");
+        api.MapGet("/{id}", Get).WithName("GetConversation").WithSummary("A conversation with its shown messages.");
+        api.MapPost("/", Create).WithName("CreateConversation");
+        api.MapPatch("/{id}", Rename).WithName("RenameConversation");
+        api.MapDelete("/{id}", Delete).WithName("DeleteConversation");
+        return app;
+    }
+
+    public sealed record Summary(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount);
+    public sealed record Page(IReadOnlyList<Summary> Items, string? NextCursor);
+    public sealed record Details(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages);
+    public sealed record MessageView(
+        string Id, string ConversationId, string Role, string Content, string Status, string? StopReason,
+        int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount);
+    public sealed record TitleBody(string? Title);
+
+    private static async Task<IResult> List(IDbContextFactory<ThereseDb> dbs, int? limit, string? cursor, string? q, CancellationToken ct)
+    {
+        var size = limit ?? 50;
+        if (size is < 1 or > 200)
+            return Problems.BadRequest("invalid_request", "Le paramètre limit doit être compris entre 1 et 200.");
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.Conversations.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var pattern = "%" + q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            query = query.Where(c => EF.Functions.Like(c.Title, pattern, "\\"));
+        }
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (!TryParseCursor(cursor, out var updatedAt, out var afterId))
+                return Problems.BadRequest("invalid_request", "Le curseur de pagination est invalide.");
+            query = query.Where(c => c.UpdatedAt < updatedAt || (c.UpdatedAt == updatedAt && string.Compare(c.Id, afterId) < 0));
+        }
+
+        var rows = await query
+            .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
+            .Take(size + 1)
+            .Select(c => new Summary(c.Id, c.Title, c.CreatedAt, c.UpdatedAt, c.Messages.Count(m => !m.Hidden)))
+            .ToListAsync(ct);
+
+        string? next = null;
+        if (rows.Count > size)
+        {
+            rows.RemoveAt(size);
+            var last = rows[^1];
+            next = $"{last.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}.{last.Id}";
+        }
+        return TypedResults.Ok(new Page(rows, next));
+    }
+
+    private static bool TryParseCursor(string cursor, out DateTimeOffset updatedAt, out string id)
+    {
+        updatedAt = default;
+        id = "";
+        var dot = cursor.IndexOf('.');
+        if (dot <= 0 || !long.TryParse(cursor.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks)
+            return false;
+        updatedAt = new DateTimeOffset(ticks, TimeSpan.Zero);
+        id = cursor[(dot + 1)..];
+        return id.Length > 0;
+    }
+
+    private static async Task<IResult> Get(string id, IDbContextFactory<ThereseDb> dbs, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var details = await LoadAsync(db, id, ct);
+        return details is null ? Problems.NotFound() : TypedResults.Ok(details);
+    }
+
+    private static async Task<Details?> LoadAsync(ThereseDb db, string id, CancellationToken ct)
+    {
+        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (conversation is null) return null;
+        var messages = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == id)
+            .OrderBy(m => m.Position).ThenBy(m => m.CreatedAt)
+            .ToListAsync(ct);
+        var versions = messages.GroupBy(m => m.Position).ToDictionary(g => g.Key, g => g.Count());
+        var shown = messages.Where(m => !m.Hidden)
+            .Select(m => new MessageView(m.Id, m.ConversationId, m.Role, m.Content, m.Status, m.StopReason,
+                m.InputTokens, m.OutputTokens, m.CreatedAt, versions[m.Position]))
+            .ToList();
+        return new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, shown);
+    }
+
+    private static async Task<IResult> Create(HttpRequest http, IDbContextFactory<ThereseDb> dbs, TimeProvider clock, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        string title = "Nouvelle conversation";
+        if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await JsonBody.ReadAsync<TitleBody>(http, json.Value.SerializerOptions);
+            if (body is null) return problem!;
+            if (body.Title is not null)
+            {
+                if (ValidTitle(body.Title) is not { } valid) return InvalidTitle();
+                title = valid;
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        var conversation = new Conversation { Id = Ids.New(), Title = title, CreatedAt = now, UpdatedAt = now };
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Conversations.Add(conversation);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/conversations/{conversation.Id}",
+            new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, []));
+    }
+
+    private static async Task<IResult> Rename(string id, HttpRequest http, IDbContextFactory<ThereseDb> dbs, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<TitleBody>(http, json.Value.SerializerOptions);
+        if (body is null) return problem!;
+        if (ValidTitle(body.Title) is not { } title) return InvalidTitle();
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var renamed = await db.Conversations.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title), ct);
+        if (renamed == 0) return Problems.NotFound();
+        return TypedResults.Ok(await LoadAsync(db, id, ct));
+    }
+
+    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Messages.Where(m => m.ConversationId == id).ExecuteDeleteAsync(ct);
+        var deleted = await db.Conversations.Where(c => c.Id == id).ExecuteDeleteAsync(ct);
+        if (deleted == 0) return Problems.NotFound();
+        await tx.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static string? ValidTitle(string? title)
+    {
+        var trimmed = title?.Trim();
+        return string.IsNullOrEmpty(trimmed) || trimmed.Length > 200 ? null : trimmed;
+    }
+
+    private static IResult InvalidTitle() =>
+        Problems.BadRequest("invalid_request", "Le titre doit contenir entre 1 et 200 caractères.");
+}

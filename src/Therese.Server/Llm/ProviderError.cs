@@ -1,0 +1,88 @@
+using System.ClientModel;
+using System.Net;
+using System.Text.Json;
+using Anthropic.Exceptions;
+
+namespace Therese.Server.Llm;
+
+/// <summary>A provider failure as the user sees it: a stable code and a French sentence.</summary>
+public sealed record ProviderError(string Code, string Message, int HttpStatus)
+{
+    public static readonly ProviderError NotConfigured = new("not_configured",
+        "Aucun modèle n'est configuré. Renseignez Therese:Llm:Provider (anthropic ou openai), Therese:Llm:Model " +
+        "et Therese:Llm:ApiKey (ou la variable ANTHROPIC_API_KEY), puis relancez THÉRÈSE.", 503);
+
+    public static readonly ProviderError Auth = new("auth",
+        "Le fournisseur du modèle a refusé la clé d'API. Vérifiez la clé configurée pour THÉRÈSE.", 502);
+
+    public static readonly ProviderError RateLimited = new("rate_limited",
+        "Le fournisseur du modèle reçoit trop de demandes. Patientez un instant, puis réessayez.", 429);
+
+    public static readonly ProviderError Overloaded = new("overloaded",
+        "Le modèle est surchargé pour le moment. Réessayez dans quelques instants.", 503);
+
+    public static readonly ProviderError Upstream = new("upstream",
+        "Le fournisseur du modèle a rencontré une erreur. Réessayez.", 502);
+
+    public static readonly ProviderError Timeout = new("timeout",
+        "Le modèle ne répond plus. Réessayez.", 504);
+
+    public static readonly ProviderError Storage = new("storage",
+        "THÉRÈSE n'a pas pu enregistrer la conversation. Réessayez.", 500);
+
+    /// <summary>Maps any exception thrown by the Anthropic or OpenAI SDK to the error the user sees.</summary>
+    public static ProviderError From(Exception ex)
+    {
+        if (StatusOf(ex) is { } status)
+            return status switch
+            {
+                401 or 403 => Auth,
+                429 => RateLimited,
+                529 => Overloaded,
+                _ => Upstream,
+            };
+
+        var type = ErrorTypeOf(ex);
+        return type switch
+        {
+            "overloaded_error" => Overloaded,
+            "rate_limit_error" => RateLimited,
+            "authentication_error" or "permission_error" => Auth,
+            _ => Upstream,
+        };
+    }
+
+    private static int? StatusOf(Exception ex) => ex switch
+    {
+        AnthropicApiException a => (int)a.StatusCode,
+        ClientResultException c when c.Status != 0 => c.Status,
+        HttpRequestException { StatusCode: HttpStatusCode code } => (int)code,
+        _ when ex.InnerException is { } inner => StatusOf(inner),
+        _ => null,
+    };
+
+    /// <summary>The provider's error type of a mid-stream error event, such as "overloaded_error".</summary>
+    private static string? ErrorTypeOf(Exception ex)
+    {
+        if (ex is AnthropicServiceException service)
+        {
+            try
+            {
+                if (service.Body.ValueKind == JsonValueKind.Object
+                    && service.Body.TryGetProperty("error", out var error)
+                    && error.TryGetProperty("type", out var type))
+                    return type.GetString();
+                if (service.Body.ValueKind == JsonValueKind.Object && service.Body.TryGetProperty("type", out var bare))
+                    return bare.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                // Body was not set for this exception.
+            }
+        }
+        var text = ex.Message;
+        if (text.Contains("overloaded", StringComparison.OrdinalIgnoreCase)) return "overloaded_error";
+        if (text.Contains("rate_limit", StringComparison.OrdinalIgnoreCase)) return "rate_limit_error";
+        return ex.InnerException is { } inner ? ErrorTypeOf(inner) : null;
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Therese.Server.Conversations;
+
+namespace Therese.Server.Storage;
+
+public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : DbContext(options)
+{
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<Message> Messages => Set<Message>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Conversation>(c =>
+        {
+            c.ToTable("conversations");
+            c.Property(x => x.Id).HasMaxLength(64);
+            c.Property(x => x.Title).HasMaxLength(200);
+            c.HasIndex(x => x.UpdatedAt);
+            c.HasMany(x => x.Messages).WithOne().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        });
+        model.Entity<Message>(m =>
+        {
+            m.ToTable("messages");
+            m.Property(x => x.Id).HasMaxLength(64);
+            m.Property(x => x.Role).HasMaxLength(16);
+            m.Property(x => x.Status).HasMaxLength(16);
+            m.HasIndex(x => new { x.ConversationId, x.Position });
+            m.HasIndex(x => x.Status);
+        });
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        // SQLite cannot order by DateTimeOffset natively; store UTC ticks so ORDER BY works in SQL.
+        conventions.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+    }
+
+    private sealed class UtcTicksConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+}
