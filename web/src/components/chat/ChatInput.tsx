@@ -1,0 +1,105 @@
+import { useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
+
+/** The textarea grows with its text up to this many lines, then scrolls. */
+const MAX_LINES = 8;
+
+interface ChatInputProps {
+  busy: boolean;
+  onSend: (content: string) => void;
+  onStop: () => void;
+  ref?: Ref<ChatInputHandle>;
+}
+
+export interface ChatInputHandle {
+  focus: () => void;
+}
+
+export function ChatInput({ busy, onSend, onStop, ref }: ChatInputProps) {
+  const [value, setValue] = useState('');
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  useImperativeHandle(ref, () => ({ focus: () => textarea.current?.focus() }), []);
+
+  useLayoutEffect(() => {
+    const el = textarea.current;
+    if (!el) return;
+    const style = getComputedStyle(el);
+    const lineHeight = parseFloat(style.lineHeight) || 24;
+    const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) || 0;
+    const max = lineHeight * MAX_LINES + padding;
+    el.style.height = 'auto';
+    const height = Math.min(el.scrollHeight, max);
+    el.style.height = `${height}px`;
+    el.style.overflowY = el.scrollHeight > max ? 'auto' : 'hidden';
+  }, [value]);
+
+  const blank = value.trim() === '';
+
+  const submit = () => {
+    if (blank || busy) return;
+    onSend(value);
+    setValue('');
+    textarea.current?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // isComposing: Enter confirms an IME composition, it must not send.
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form
+      className="flex items-end gap-2 rounded-2xl border border-border bg-surface p-2 shadow-sm focus-within:border-accent-cyan focus-within:ring-2 focus-within:ring-accent-cyan/30"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <textarea
+        ref={textarea}
+        data-testid="chat-input"
+        aria-label="Votre message à THÉRÈSE"
+        placeholder="Message THÉRÈSE..."
+        rows={1}
+        value={value}
+        autoFocus
+        onChange={(event) => setValue(event.target.value)}
+        onKeyDown={onKeyDown}
+        className="max-h-none min-h-10 flex-1 resize-none bg-transparent px-2 py-2 text-base leading-6 text-text placeholder:text-text-muted focus:outline-none"
+      />
+      {busy ? (
+        <button
+          type="button"
+          data-testid="stop-button"
+          aria-label="Arrêter"
+          title="Arrêter (Échap)"
+          onClick={() => {
+            onStop();
+            textarea.current?.focus();
+          }}
+          className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-text px-3 text-sm font-medium text-surface hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan"
+        >
+          <span aria-hidden="true" className="size-3 rounded-[2px] bg-current" />
+          <span className="hidden sm:inline">Arrêter</span>
+        </button>
+      ) : (
+        <button
+          type="submit"
+          data-testid="send-button"
+          aria-label="Envoyer"
+          title="Envoyer (Entrée)"
+          disabled={blank}
+          onMouseDown={(event) => event.preventDefault() /* keep focus in the textarea */}
+          className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-accent-cyan px-3 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet disabled:cursor-not-allowed disabled:opacity-40"
+        >
+          <svg aria-hidden="true" viewBox="0 0 20 20" className="size-4" fill="currentColor">
+            <path d="M3.4 2.6a1 1 0 0 1 1.1-.2l13 6.5a1.2 1.2 0 0 1 0 2.2l-13 6.5A1 1 0 0 1 3 16.4l1.6-5.6L11 10 4.6 9.2 3 3.6a1 1 0 0 1 .4-1Z" />
+          </svg>
+          <span className="hidden sm:inline">Envoyer</span>
+        </button>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MessageItem } from './MessageItem';
+import type { ChatMessage } from '../../stores/chatStore';
+
+const assistant = (patch: Partial<ChatMessage>): ChatMessage => ({
+  id: 'a',
+  role: 'assistant',
+  content: 'Réponse **partielle**',
+  status: 'complete',
+  ...patch,
+});
+
+describe('MessageItem', () => {
+  it('renders a user message as plain text', () => {
+    render(<MessageItem message={{ id: 'u', role: 'user', content: '<b>pas du HTML</b>', status: 'complete' }} />);
+    expect(screen.getByTestId('message-user')).toHaveTextContent('<b>pas du HTML</b>');
+  });
+
+  it('shows the cursor only while streaming', () => {
+    const { rerender } = render(<MessageItem message={assistant({ status: 'streaming' })} />);
+    expect(screen.getByTestId('message-assistant')).toHaveAttribute('data-status', 'streaming');
+    expect(screen.getByTestId('streaming-cursor')).toBeInTheDocument();
+    rerender(<MessageItem message={assistant({ status: 'complete' })} />);
+    expect(screen.queryByTestId('streaming-cursor')).toBeNull();
+    expect(screen.getByTestId('message-content').querySelector('strong')).toHaveTextContent('partielle');
+  });
+
+  it('marks stopped and interrupted answers', () => {
+    const { rerender } = render(<MessageItem message={assistant({ status: 'stopped' })} />);
+    expect(screen.getByText('Réponse interrompue')).toBeInTheDocument();
+    rerender(<MessageItem message={assistant({ status: 'interrupted' })} />);
+    expect(screen.getByText('Réponse interrompue (THÉRÈSE a redémarré)')).toBeInTheDocument();
+  });
+
+  it('shows the error, keeps the partial text and offers Réessayer', async () => {
+    const onRetry = vi.fn();
+    render(
+      <MessageItem
+        message={assistant({ status: 'error', error: { code: 'overloaded', message: 'Le service est surchargé.' } })}
+        onRetry={onRetry}
+      />,
+    );
+    expect(screen.getByTestId('message-content')).toHaveTextContent('Réponse partielle');
+    expect(screen.getByTestId('message-error')).toHaveTextContent('Le service est surchargé.');
+    await userEvent.click(screen.getByTestId('retry-button'));
+    expect(onRetry).toHaveBeenCalledOnce();
+  });
+
+  it('explains how to configure a model for not_configured', () => {
+    render(
+      <MessageItem
+        message={assistant({
+          content: '',
+          status: 'error',
+          error: { code: 'not_configured', message: 'Aucun modèle de langage n’est configuré.' },
+        })}
+      />,
+    );
+    expect(screen.getByTestId('message-error')).toHaveTextContent('Aucun modèle de langage n’est configuré.');
+    expect(screen.getByText(/Therese:Llm:Provider, Therese:Llm:Model/)).toBeInTheDocument();
+  });
+});
