@@ -54,6 +54,7 @@ internal static class FakeEngine
 {
     private const double DefaultTps = 30;
     private const int DefaultTtftMs = 300;
+    private static readonly TimeSpan DropGrace = TimeSpan.FromMilliseconds(100);
 
     public static async Task HandleAsync(HttpContext ctx, FakeState state, Wire wire)
     {
@@ -185,7 +186,13 @@ internal static class FakeEngine
                 log.Complete("error_event");
                 return;
             }
-            if (dropAfter == k) { Drop(ctx, log); return; }
+            if (dropAfter == k)
+            {
+                // Let the client read what was already flushed (a reset discards unread data), then reset.
+                await Task.Delay(DropGrace, aborted);
+                Drop(ctx, log);
+                return;
+            }
             if (stallAfter == k) { await StallAsync(log, aborted); return; }
             if (k >= tokens.Count) break;
 

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Therese.FakeLlm;
+using Xunit.Abstractions;
+
+namespace Therese.Tests.FakeLlm;
+
+/// <summary>Client cancellation reaches the fake as DisconnectedAt; the Output lines give the measured latency.</summary>
+public sealed class FakeLlmDisconnectTests(ITestOutputHelper output) : FakeLlmTestBase(output)
+{
+    public enum Stop { CancelToken, BreakLoop }
+
+    [Theory]
+    [InlineData(Stop.CancelToken, false)]
+    [InlineData(Stop.CancelToken, true)]
+    [InlineData(Stop.BreakLoop, false)]
+    [InlineData(Stop.BreakLoop, true)]
+    public async Task Anthropic_sdk_cancel_mid_stream_sets_disconnected_at(Stop how, bool noDrain)
+    {
+        using var handler = new SocketsHttpHandler();
+        if (noDrain) handler.MaxResponseDrainSize = 0;
+        var client = Anthropic(http: new HttpClient(handler, disposeHandler: false));
+        using var cts = new CancellationTokenSource();
+        DateTimeOffset cancelAt = default;
+        var n = 0;
+        try
+        {
+            await foreach (var ev in client.Messages.CreateStreaming(Params(Directive("""{"tokens":2000,"tps":100,"ttft_ms":0}""")), cts.Token))
+            {
+                if (!(ev.TryPickContentBlockDelta(out var d) && d.Delta.TryPickText(out _))) continue;
+                if (++n < 5) continue;
+                cancelAt = DateTimeOffset.UtcNow;
+                if (how == Stop.BreakLoop) break;
+                cts.Cancel();
+            }
+        }
+        catch (OperationCanceledException) { }
+        var r = await Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, Wait);
+        var gap = (r.DisconnectedAt!.Value - cancelAt).TotalMilliseconds;
+        Output.WriteLine($"anthropic sdk, {how}, MaxResponseDrainSize={(noDrain ? "0" : "default")}: DisconnectedAt - cancel = {gap:0.0} ms; tokens sent {r.TokensSent}; outcome {r.Outcome}");
+        Assert.Equal("client_disconnected", r.Outcome);
+        Assert.Null(r.CompletedAt);
+        Assert.True(r.TokensSent < 2000);
+        Assert.InRange(gap, -5, 5000);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Meai_cancel_during_stall_sets_disconnected_at(bool openAi)
+    {
+        IChatClient chat = openAi ? OpenAi() : Anthropic().AsIChatClient("m", 1000);
+        using var cts = new CancellationTokenSource();
+        var got = new StringBuilder();
+        var run = Task.Run(async () =>
+        {
+            await foreach (var u in chat.GetStreamingResponseAsync(Directive("""{"tokens":50,"stall_after":3,"tps":0,"ttft_ms":0}"""), cancellationToken: cts.Token))
+                got.Append(u.Text);
+        });
+        var stalled = await Fake.WaitForRequestAsync(r => r.Outcome == "stalled", Wait);
+        await Task.Delay(100);
+        var cancelAt = DateTimeOffset.UtcNow;
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var r = await Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, Wait);
+        var gap = (r.DisconnectedAt!.Value - cancelAt).TotalMilliseconds;
+        Output.WriteLine($"{(openAi ? "openai" : "anthropic")} meai, cancel while stalled: DisconnectedAt - cancel = {gap:0.0} ms");
+        Assert.Same(stalled, r);
+        Assert.Equal("stalled", r.Outcome);
+        Assert.Equal(3, r.TokensSent);
+        Assert.Equal(FakeText.Text(3), got.ToString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Raw_httpclient_dispose_without_reading(bool noDrain)
+    {
+        // Disposing an unread response lets SocketsHttpHandler try to drain it for connection reuse.
+        using var handler = new SocketsHttpHandler();
+        if (noDrain) handler.MaxResponseDrainSize = 0;
+        using var http = new HttpClient(handler);
+        using var req = new HttpRequestMessage(HttpMethod.Post, Fake.BaseUrl + "/v1/messages")
+        {
+            Content = new StringContent("""{"model":"m","max_tokens":5000,"stream":true,"messages":[{"role":"user","content":"x\n::fake {\"tokens\":2000,\"tps\":100,\"ttft_ms\":0}"}]}""", Encoding.UTF8, "application/json"),
+        };
+        req.Headers.Add("x-api-key", "k");
+        var resp = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+        await Fake.WaitForRequestAsync(r => r.TokensSent >= 5, Wait);
+        var cancelAt = DateTimeOffset.UtcNow;
+        resp.Dispose();
+        var r = await Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, Wait);
+        var gap = (r.DisconnectedAt!.Value - cancelAt).TotalMilliseconds;
+        Output.WriteLine($"raw HttpClient, response.Dispose() unread, MaxResponseDrainSize={(noDrain ? "0" : "default")}: DisconnectedAt - dispose = {gap:0.0} ms");
+        Assert.Equal("client_disconnected", r.Outcome);
+    }
+
+    [Fact]
+    public async Task Split_utf8_really_splits_inside_a_character_on_the_wire()
+    {
+        using var http = new HttpClient();
+        using var req = new HttpRequestMessage(HttpMethod.Post, Fake.BaseUrl + "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"m","stream":true,"messages":[{"role":"user","content":"::fake {\"text\":\"é à\",\"split_utf8\":true,\"ttft_ms\":0,\"tps\":0}"}]}""", Encoding.UTF8, "application/json"),
+        };
+        req.Headers.Authorization = new("Bearer", "k");
+        using var resp = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await resp.Content.ReadAsStreamAsync();
+        var buf = new byte[64 * 1024];
+        var chunks = new List<byte[]>();
+        int read;
+        while ((read = await body.ReadAsync(buf)) > 0) chunks.Add(buf[..read]);
+        var all = chunks.SelectMany(c => c).ToArray();
+        Assert.Contains("\"content\":\"é\"", Encoding.UTF8.GetString(all));
+        // At least one read ends right after the lead byte of a 2-byte character (0xC3 for é/à).
+        Assert.Contains(chunks, c => c[^1] == 0xC3);
+    }
+
+    [Fact]
+    public async Task Http_log_endpoints_and_models()
+    {
+        await AnthropicStreamAsync(Anthropic(), Directive("""{"text":"salut","ttft_ms":0}"""));
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(Fake.BaseUrl + "/_fake/log");
+        Assert.Contains("\"protocol\": \"anthropic\"", json);
+        Assert.Contains("\"tokens_sent\": 1", json);
+        Assert.Contains("\"first_token_at\"", json);
+        Assert.Contains("\"disconnected_at\": null", json);
+        Assert.Contains("\"auth_scheme\": \"bearer\"", json);
+        Assert.DoesNotContain("test", json.Replace("\"text\"", "")); // the key value "test" is never logged
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(Fake.BaseUrl + "/_fake/log")).StatusCode);
+        Assert.Empty(Fake.Requests);
+        var models = await http.GetStringAsync(Fake.BaseUrl + "/v1/models");
+        Assert.Contains("fake-model", models);
+        Assert.Contains("THÉRÈSE", await http.GetStringAsync(Fake.BaseUrl + "/"));
+    }
+}
+
+public sealed class FakeTextTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void Tokens_count_is_exact_and_deterministic(int n)
+    {
+        Assert.Equal(n, FakeText.Tokens(n).Count);
+        Assert.Equal(n, FakeText.Tokens(n, markdown: true).Count);
+        Assert.Equal(FakeText.Text(n), FakeText.Text(n));
+        Assert.All(FakeText.Tokens(n), t => Assert.StartsWith(" ", t));
+        Assert.All(FakeText.Tokens(n, true), t => Assert.NotEmpty(t));
+        Assert.StartsWith(FakeText.Text(n), FakeText.Text(n + 10));
+    }
+
+    [Fact]
+    public void Text_has_accents_emoji_and_markdown_blocks()
+    {
+        var plain = FakeText.Text(200);
+        foreach (var c in new[] { "é", "è", "à", "ç", "ô", "œ" }) Assert.Contains(c, plain);
+        Assert.Contains("☕", plain);
+        var md = FakeText.Text(200, markdown: true);
+        foreach (var s in new[] { "## ", "\n- ", "| Élément | Coût |", "|---|---:|", "```csharp\n", "\n```", "**" }) Assert.Contains(s, md);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Bonjour")]
+    [InlineData("  Déjà là,\n\n- café ☕ 🇫🇷\tnaïve  \n")]
+    public void Split_round_trips(string text)
+    {
+        var tokens = FakeText.Split(text);
+        Assert.Equal(text, string.Concat(tokens));
+        Assert.All(tokens, t => Assert.NotEmpty(t));
+    }
+}
