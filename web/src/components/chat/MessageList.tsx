@@ -1,4 +1,4 @@
-import { useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState, type WheelEvent } from 'react';
 import type { ChatMessage } from '../../stores/chatStore';
 import { MessageItem } from './MessageItem';
 import { ScrollToBottom } from './ScrollToBottom';
@@ -44,7 +44,7 @@ export function MessageList({ messages, onRetry, canRetry }: MessageListProps) {
   };
 
   // Scrolling up must win over the next frame of tokens, even before the scroll event lands.
-  const onWheel = (event: React.WheelEvent) => {
+  const onWheel = (event: WheelEvent) => {
     if (event.deltaY < 0) following.current = false;
   };
 
