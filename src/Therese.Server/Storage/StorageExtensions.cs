@@ -9,20 +9,9 @@ public static class StorageExtensions
     /// <summary>SQLite in Therese:DataDir (default ~/.therese), through EF Core.</summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
-        var dataDir = builder.Configuration["Therese:DataDir"];
-        if (string.IsNullOrWhiteSpace(dataDir))
-            dataDir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".therese");
-        dataDir = Path.GetFullPath(Environment.ExpandEnvironmentVariables(dataDir));
-
-        var connection = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(dataDir, "therese.db"),
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-
-        builder.Services.AddDbContextFactory<ThereseDb>(o => o.UseSqlite(connection));
-        builder.Services.AddSingleton(new DataDirectory(dataDir));
+        // Resolved lazily, so that every configuration source (tests included) has been applied.
+        builder.Services.AddSingleton(sp => DataDirectory.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddDbContextFactory<ThereseDb>((sp, o) => o.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString));
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         return builder;
@@ -50,4 +39,21 @@ public static class StorageExtensions
     }
 }
 
-public sealed record DataDirectory(string Path);
+/// <summary>Where THÉRÈSE keeps its database: Therese:DataDir, by default ~/.therese.</summary>
+public sealed record DataDirectory(string Path)
+{
+    public string ConnectionString => new SqliteConnectionStringBuilder
+    {
+        DataSource = System.IO.Path.Combine(Path, "therese.db"),
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public static DataDirectory From(IConfiguration config)
+    {
+        var dir = config["Therese:DataDir"];
+        if (string.IsNullOrWhiteSpace(dir))
+            dir = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".therese");
+        return new DataDirectory(System.IO.Path.GetFullPath(Environment.ExpandEnvironmentVariables(dir)));
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Therese.FakeLlm;
+
+namespace Therese.Testing;
+
+/// <summary>
+/// The real THÉRÈSE server on Kestrel (a free loopback port, its own data folder) talking to the
+/// fake provider over real HTTP. Restartable on the same data folder.
+/// </summary>
+public sealed class ThereseHost : IAsyncDisposable
+{
+    private WebApplicationFactory<Program>? _app;
+    private readonly Dictionary<string, string?> _settings;
+
+    public FakeLlmServer Fake { get; }
+    public string DataDir { get; }
+    public string BaseUrl { get; private set; } = "";
+
+    private ThereseHost(FakeLlmServer fake, string dataDir, Dictionary<string, string?> settings)
+    {
+        Fake = fake;
+        DataDir = dataDir;
+        _settings = settings;
+    }
+
+    /// <param name="provider">"anthropic", "openai", or null for a server with no model configured.</param>
+    public static async Task<ThereseHost> StartAsync(string? provider = "anthropic", IDictionary<string, string?>? settings = null)
+    {
+        var fake = await FakeLlmServer.StartAsync();
+        var dataDir = Path.Combine(Path.GetTempPath(), "therese-tests", Guid.NewGuid().ToString("N"));
+        var all = new Dictionary<string, string?>
+        {
+            ["Therese:DataDir"] = dataDir,
+            ["Therese:Llm:Provider"] = provider ?? "",
+            ["Therese:Llm:ApiKey"] = provider is null ? "" : "test-key",
+            ["Therese:Llm:BaseUrl"] = provider switch
+            {
+                "openai" => fake.BaseUrl + "/v1",
+                null => "",
+                _ => fake.BaseUrl,
+            },
+            ["Therese:Llm:Model"] = "fake-model",
+            ["Therese:Llm:MaxRetries"] = "2",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        var host = new ThereseHost(fake, dataDir, all);
+        host.Start();
+        return host;
+    }
+
+    private void Start()
+    {
+        var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            foreach (var (k, v) in _settings) b.UseSetting(k, v);
+            // The machine's environment must not leak a real key into the tests.
+            b.UseSetting("ANTHROPIC_API_KEY", "");
+            b.UseSetting("OPENAI_API_KEY", "");
+            b.UseSetting("ANTHROPIC_BASE_URL", "");
+            b.UseSetting("OPENAI_BASE_URL", "");
+        });
+        app.UseKestrel(0);
+        app.StartServer();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        BaseUrl = addresses.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');
+        _app = app;
+    }
+
+    /// <summary>Stops the server as a crash would leave it, then starts it again on the same data folder.</summary>
+    public async Task RestartAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        Start();
+    }
+
+    public IServiceProvider Services => _app!.Services;
+
+    /// <summary>An HTTP client that, like a browser, closes its connection when a request is cancelled.</summary>
+    public HttpClient CreateClient() => new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero })
+    {
+        BaseAddress = new Uri(BaseUrl),
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        await Fake.DisposeAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
