@@ -138,6 +138,46 @@ public sealed class FakeLlmDisconnectTests(ITestOutputHelper output) : FakeLlmTe
     }
 }
 
+/// <summary>Separate class so its 2 s drain measurements run in parallel with the Anthropic ones.</summary>
+public sealed class FakeLlmOpenAiDisconnectTests(ITestOutputHelper output) : FakeLlmTestBase(output)
+{
+    [Theory]
+    [InlineData(FakeLlmDisconnectTests.Stop.CancelToken, false)]
+    [InlineData(FakeLlmDisconnectTests.Stop.CancelToken, true)]
+    [InlineData(FakeLlmDisconnectTests.Stop.BreakLoop, false)]
+    [InlineData(FakeLlmDisconnectTests.Stop.BreakLoop, true)]
+    public async Task OpenAi_meai_cancel_mid_stream_sets_disconnected_at(FakeLlmDisconnectTests.Stop how, bool noDrain)
+    {
+        using var handler = new SocketsHttpHandler();
+        if (noDrain) handler.MaxResponseDrainSize = 0;
+        using var http = new HttpClient(handler, disposeHandler: false);
+        IChatClient chat = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("k"), new OpenAI.OpenAIClientOptions
+        {
+            Endpoint = new Uri(Fake.BaseUrl + "/v1"),
+            Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http),
+        }).GetChatClient("fake-model").AsIChatClient();
+        using var cts = new CancellationTokenSource();
+        DateTimeOffset cancelAt = default;
+        var n = 0;
+        try
+        {
+            await foreach (var u in chat.GetStreamingResponseAsync(Directive("""{"tokens":2000,"tps":100,"ttft_ms":0}"""), cancellationToken: cts.Token))
+            {
+                if (string.IsNullOrEmpty(u.Text) || ++n < 5) continue;
+                cancelAt = DateTimeOffset.UtcNow;
+                if (how == FakeLlmDisconnectTests.Stop.BreakLoop) break;
+                cts.Cancel();
+            }
+        }
+        catch (OperationCanceledException) { }
+        var r = await Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, Wait);
+        var gap = (r.DisconnectedAt!.Value - cancelAt).TotalMilliseconds;
+        Output.WriteLine($"openai meai, {how}, MaxResponseDrainSize={(noDrain ? "0" : "default")}: DisconnectedAt - cancel = {gap:0.0} ms; tokens sent {r.TokensSent}");
+        Assert.Equal("client_disconnected", r.Outcome);
+        Assert.InRange(gap, -5, 5000);
+    }
+}
+
 public sealed class FakeTextTests
 {
     [Theory]
