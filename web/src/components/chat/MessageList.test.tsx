@@ -1,0 +1,48 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/react';
+import type { ChatMessage } from '../../stores/chatStore';
+import { MessageList } from './MessageList';
+
+const user: ChatMessage = { id: 'u', role: 'user', content: 'Question', status: 'complete' };
+const answer = (content: string): ChatMessage => ({ id: 'a', role: 'assistant', content, status: 'streaming' });
+
+/** jsdom has no layout: give the scroller a fixed box and a content height we control. */
+function fakeLayout(el: HTMLElement, size: { scrollHeight: number }) {
+  Object.defineProperty(el, 'clientHeight', { configurable: true, get: () => 500 });
+  Object.defineProperty(el, 'scrollHeight', { configurable: true, get: () => size.scrollHeight });
+}
+
+describe('MessageList', () => {
+  it('shows the thinking indicator instead of an empty answer', () => {
+    render(<MessageList messages={[user, answer('')]} onRetry={vi.fn()} canRetry={false} />);
+    expect(screen.getByTestId('thinking-indicator')).toHaveTextContent('THÉRÈSE réfléchit...');
+    expect(screen.queryByTestId('message-assistant')).toBeNull();
+  });
+
+  it('follows the stream, stops when the user scrolls up, and resumes with ↓', () => {
+    const size = { scrollHeight: 1000 };
+    const { rerender } = render(<MessageList messages={[user, answer('a')]} onRetry={vi.fn()} canRetry={false} />);
+    const list = screen.getByTestId('message-list');
+    fakeLayout(list, size);
+
+    size.scrollHeight = 1200;
+    rerender(<MessageList messages={[user, answer('ab')]} onRetry={vi.fn()} canRetry={false} />);
+    expect(list.scrollTop).toBe(1200);
+
+    // The user scrolls up: no more following, the ↓ button appears.
+    list.scrollTop = 100;
+    fireEvent.scroll(list);
+    size.scrollHeight = 1400;
+    rerender(<MessageList messages={[user, answer('abc')]} onRetry={vi.fn()} canRetry={false} />);
+    expect(list.scrollTop).toBe(100);
+    const jump = screen.getByTestId('scroll-to-bottom');
+    expect(jump).toHaveAccessibleName('Aller en bas');
+
+    fireEvent.click(jump);
+    expect(list.scrollTop).toBe(1400);
+    expect(screen.queryByTestId('scroll-to-bottom')).toBeNull();
+    size.scrollHeight = 1600;
+    rerender(<MessageList messages={[user, answer('abcd')]} onRetry={vi.fn()} canRetry={false} />);
+    expect(list.scrollTop).toBe(1600);
+  });
+});
