@@ -57,13 +57,15 @@ public sealed class ThereseHost : IAsyncDisposable
         var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             foreach (var (k, v) in _settings) b.UseSetting(k, v);
+            // A free port, never the default 17293 that a running THÉRÈSE may hold.
+            b.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
             // The machine's environment must not leak a real key into the tests.
             b.UseSetting("ANTHROPIC_API_KEY", "");
             b.UseSetting("OPENAI_API_KEY", "");
             b.UseSetting("ANTHROPIC_BASE_URL", "");
             b.UseSetting("OPENAI_BASE_URL", "");
         });
-        app.UseKestrel(0);
+        app.UseKestrel();
         app.StartServer();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
         BaseUrl = addresses.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');

@@ -31,6 +31,7 @@ public sealed class ChatRunner(
     ChatTurns turns,
     IOptions<ChatStreamOptions> streamOptions,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    IHostApplicationLifetime lifetime,
     ILogger<ChatRunner> logger)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
@@ -47,7 +48,7 @@ public sealed class ChatRunner(
         var events = Channel.CreateUnbounded<ChatEvent>(new() { SingleReader = true, AllowSynchronousContinuations = false });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(clientGone);
         var lastEvent = Stopwatch.GetTimestamp();
-        var answer = AnswerAsync(turn, events.Writer, stop.Token);
+        var answer = AnswerAsync(turn, events.Writer, stop.Token, clientGone);
         var heartbeat = HeartbeatAsync(events.Writer, () => lastEvent, stop.Token);
         try
         {
@@ -71,7 +72,7 @@ public sealed class ChatRunner(
     public async Task<(string Text, ProviderError? Error)> CompleteAsync(ChatTurn turn, CancellationToken clientGone)
     {
         var events = Channel.CreateUnbounded<ChatEvent>(new() { SingleReader = true });
-        var answer = AnswerAsync(turn, events.Writer, clientGone);
+        var answer = AnswerAsync(turn, events.Writer, clientGone, clientGone);
         var text = new StringBuilder(turn.ExistingText);
         ProviderError? error = null;
         await foreach (var ev in events.Reader.ReadAllAsync(CancellationToken.None))
@@ -96,7 +97,7 @@ public sealed class ChatRunner(
         new(JsonSerializer.Serialize(ev, _json)) { EventId = id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     /// <summary>Reads the provider and writes events; never throws. Saves the final state whatever happens.</summary>
-    private async Task AnswerAsync(ChatTurn turn, ChannelWriter<ChatEvent> events, CancellationToken stop)
+    private async Task AnswerAsync(ChatTurn turn, ChannelWriter<ChatEvent> events, CancellationToken stop, CancellationToken clientGone)
     {
         var text = new StringBuilder(turn.ExistingText);
         string status = MessageStatus.Error;
@@ -105,7 +106,8 @@ public sealed class ChatRunner(
         ProviderError? error = null;
         Task saved = Task.CompletedTask;
 
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        // THÉRÈSE shutting down ends the answer too, as "interrupted", instead of holding the shutdown for minutes.
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop, lifetime.ApplicationStopping);
         try
         {
             idle.CancelAfter(_idleTimeout);
@@ -140,11 +142,18 @@ public sealed class ChatRunner(
                 next = updates.MoveNextAsync();
             }
 
+            // The OpenAI SDK ends the stream quietly on a mid-stream error event: no finish reason means a broken answer.
+            if (finish is null) throw new IOException("The provider ended the stream without a finish reason.");
+
             await saved;
             status = MessageStatus.Complete;
             stopReason = StopReason(finish);
             usage ??= new Usage(0, 0);
             events.TryWrite(ChatEvent.Done(stopReason, usage));
+        }
+        catch (Exception) when (lifetime.ApplicationStopping.IsCancellationRequested && !clientGone.IsCancellationRequested)
+        {
+            error = ProviderError.ShuttingDown;
         }
         catch (Exception) when (stop.IsCancellationRequested)
         {
@@ -171,7 +180,7 @@ public sealed class ChatRunner(
         {
             if (error is not null)
             {
-                status = MessageStatus.Error;
+                status = error == ProviderError.ShuttingDown ? MessageStatus.Interrupted : MessageStatus.Error;
                 stopReason = error.Code;
                 events.TryWrite(ChatEvent.Failed(error));
             }

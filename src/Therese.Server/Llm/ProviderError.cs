@@ -27,6 +27,9 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
     public static readonly ProviderError Timeout = new("timeout",
         "Le modèle ne répond plus. Réessayez.", 504);
 
+    public static readonly ProviderError ShuttingDown = new("interrupted",
+        "THÉRÈSE s'est arrêtée pendant la réponse. Le début de la réponse est conservé.", 503);
+
     public static readonly ProviderError Storage = new("storage",
         "THÉRÈSE n'a pas pu enregistrer la conversation. Réessayez.", 500);
 
