@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test: front-end units (Vitest), server tests, and browser tests (Playwright + Chromium).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp -d)
+
+status=0
+( cd web && npm ci --no-audit --no-fund >/dev/null && npm test ) 2>&1 | tee "$log/web.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+dotnet test THERESE.slnx 2>&1 | tee "$log/dotnet.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+# One closing line for the whole suite.
+web_passed=$(grep -aoE 'Tests +[0-9]+ passed' "$log/web.txt" | grep -oE '[0-9]+' | tail -1)
+web_failed=$(grep -aoE 'Tests +.*[0-9]+ failed' "$log/web.txt" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | tail -1)
+net_passed=$(grep -aoE 'Passed: +[0-9]+' "$log/dotnet.txt" | grep -oE '[0-9]+' | paste -sd+ | bc)
+net_failed=$(grep -aoE 'Failed: +[0-9]+' "$log/dotnet.txt" | grep -oE '[0-9]+' | paste -sd+ | bc)
+passed=$(( ${web_passed:-0} + ${net_passed:-0} ))
+failed=$(( ${web_failed:-0} + ${net_failed:-0} ))
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo
+echo "${passed} passed, ${failed} failed"
+exit $status
