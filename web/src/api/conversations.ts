@@ -15,6 +15,14 @@ export interface ConversationMessage {
   version_count: number;
 }
 
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+
 export interface Conversation {
   id: string;
   title: string;
@@ -23,26 +31,65 @@ export interface Conversation {
   messages: ConversationMessage[];
 }
 
-/** GET /api/conversations/{id}: the conversation with its shown messages, in order. */
-export async function getConversation(
-  id: string,
-  signal?: AbortSignal,
-  fetchImpl: typeof fetch = (...args) => fetch(...args),
-): Promise<Conversation> {
+export interface ConversationPage {
+  items: ConversationSummary[];
+  next_cursor: string | null;
+}
+
+export interface ListQuery {
+  limit?: number;
+  cursor?: string | null;
+  q?: string;
+}
+
+type Fetch = typeof fetch;
+const defaultFetch: Fetch = (...args) => fetch(...args);
+
+/** One JSON request to the API; every failure becomes an ApiError with a French message. */
+async function request<T>(url: string, init: RequestInit, fetchImpl: Fetch): Promise<T> {
   let response: Response;
   try {
-    response = await fetchImpl(`/api/conversations/${encodeURIComponent(id)}`, {
-      headers: { Accept: 'application/json' },
-      signal,
-    });
+    response = await fetchImpl(url, { ...init, headers: { Accept: 'application/json', ...init.headers } });
   } catch (error) {
-    if (isAbortError(error) || signal?.aborted) throw error;
+    if (isAbortError(error) || init.signal?.aborted) throw error;
     throw new ApiError('network', messages.network);
   }
   if (!response.ok) throw await errorFromResponse(response);
+  if (response.status === 204) return undefined as T;
   try {
-    return (await response.json()) as Conversation;
+    return (await response.json()) as T;
   } catch {
     throw new ApiError('malformed_stream', messages.malformed, response.status);
   }
+}
+
+const conversationUrl = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
+
+/** GET /api/conversations: most recently updated first, `q` filters by title. */
+export function listConversations(query: ListQuery = {}, signal?: AbortSignal, fetchImpl = defaultFetch) {
+  const params = new URLSearchParams();
+  if (query.limit) params.set('limit', String(query.limit));
+  if (query.cursor) params.set('cursor', query.cursor);
+  if (query.q) params.set('q', query.q);
+  const search = params.toString();
+  return request<ConversationPage>(`/api/conversations${search ? `?${search}` : ''}`, { signal }, fetchImpl);
+}
+
+/** GET /api/conversations/{id}: the conversation with its shown messages, in order. */
+export function getConversation(id: string, signal?: AbortSignal, fetchImpl = defaultFetch) {
+  return request<Conversation>(conversationUrl(id), { signal }, fetchImpl);
+}
+
+/** PATCH /api/conversations/{id} with a new title. */
+export function renameConversation(id: string, title: string, fetchImpl = defaultFetch) {
+  return request<ConversationSummary>(
+    conversationUrl(id),
+    { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) },
+    fetchImpl,
+  );
+}
+
+/** DELETE /api/conversations/{id}; the messages go with it. */
+export function deleteConversation(id: string, fetchImpl = defaultFetch) {
+  return request<void>(conversationUrl(id), { method: 'DELETE' }, fetchImpl);
 }

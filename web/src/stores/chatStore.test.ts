@@ -83,11 +83,12 @@ function setup() {
 }
 
 const flushPromises = () => new Promise((resolve) => setTimeout(resolve, 0));
-const start = (conversation_id = 'conv-1'): ChatStreamEvent => ({
+let serverIds = 0;
+const start = (conversation_id = 'conv-1', content = '', message_id = `srv-${++serverIds}`): ChatStreamEvent => ({
   type: 'start',
   conversation_id,
-  message_id: 'srv-2',
-  content: '',
+  message_id,
+  content,
 });
 const delta = (content: string): ChatStreamEvent => ({ type: 'delta', content });
 const done: ChatStreamEvent = { type: 'done', stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 1000 } };
@@ -244,13 +245,14 @@ describe('chatStore', () => {
     });
   });
 
-  it('retry() drops an empty failed answer and resends the last user message', async () => {
+  it('retry() regenerates an answer the server saved (a start arrived), without resending the message', async () => {
     const { store, streams, requests } = setup();
     const first = store.getState().send('Question');
-    streams[0].push(start('conv-7'));
+    streams[0].push(start('conv-7'), delta('Partiel'));
     await flushPromises();
     streams[0].fail(new ApiError('network', 'Impossible de joindre THÉRÈSE.'));
     await first;
+    expect(store.getState().messages[1]).toMatchObject({ status: 'error', saved: true });
 
     const retrying = store.getState().retry();
     expect(store.getState().status).toBe('waiting');
@@ -258,29 +260,156 @@ describe('chatStore', () => {
     streams[1].end();
     await retrying;
 
-    expect(requests[1]).toEqual({ content: 'Question', conversation_id: 'conv-7' });
+    expect(requests[1]).toEqual({ action: 'regenerate', conversation_id: 'conv-7' });
     expect(store.getState().messages.map((m) => [m.role, m.content, m.status])).toEqual([
       ['user', 'Question', 'complete'],
       ['assistant', 'Réponse', 'complete'],
     ]);
   });
 
-  it('retry() keeps a failed answer that has text, still marked as an error', async () => {
-    const { store, streams } = setup();
+  it('retry() resends with send when the request failed before any start (503, network)', async () => {
+    const { store, streams, requests } = setup();
     const first = store.getState().send('Question');
-    streams[0].push(start(), delta('Partiel'), { type: 'error', error: { code: 'timeout', message: 'Délai dépassé.' } });
-    streams[0].end();
+    streams[0].fail(new ApiError('not_configured', 'Aucun modèle.', 503));
     await first;
 
     const retrying = store.getState().retry();
-    streams[1].push(start(), delta('Complet'), done);
+    streams[1].push(start('conv-8'), delta('Réponse'), done);
     streams[1].end();
     await retrying;
+    expect(requests[1]).toEqual({ content: 'Question' });
+    expect(store.getState().messages.map((m) => [m.role, m.content, m.status])).toEqual([
+      ['user', 'Question', 'complete'],
+      ['assistant', 'Réponse', 'complete'],
+    ]);
+  });
+
+  it('takes the server ids from start', async () => {
+    const { store, streams } = setup();
+    const sending = store.getState().send('Question');
+    streams[0].push({ ...start('conv-1', '', 'srv-a'), user_message_id: 'srv-u' } as ChatStreamEvent, done);
+    streams[0].end();
+    await sending;
+    expect(store.getState().messages.map((m) => [m.id, m.saved])).toEqual([
+      ['srv-u', true],
+      ['srv-a', true],
+    ]);
+  });
+
+  it('regenerate() replaces the last answer and counts its versions', async () => {
+    const { store, streams, requests } = setup();
+    const first = store.getState().send('Question');
+    streams[0].push(start('conv-1'), delta('Première'), done);
+    streams[0].end();
+    await first;
+
+    const regenerating = store.getState().regenerate();
     expect(store.getState().messages.map((m) => [m.content, m.status])).toEqual([
       ['Question', 'complete'],
-      ['Partiel', 'error'],
-      ['Complet', 'complete'],
+      ['', 'streaming'],
     ]);
+    streams[1].push(start('conv-1'), delta('Seconde'), done);
+    streams[1].end();
+    await regenerating;
+    expect(requests[1]).toEqual({ action: 'regenerate', conversation_id: 'conv-1' });
+    expect(store.getState().messages[1]).toMatchObject({ content: 'Seconde', status: 'complete', versionCount: 2 });
+  });
+
+  it('continueAnswer() appends to the same message, starting from the start event content', async () => {
+    const { store, frames, streams, requests } = setup();
+    const first = store.getState().send('Raconte');
+    streams[0].push(start('conv-1', '', 'srv-answer'), delta('Il était'));
+    await flushPromises();
+    store.getState().stop();
+    await first;
+    expect(store.getState().messages[1]).toMatchObject({ id: 'srv-answer', content: 'Il était', status: 'stopped' });
+
+    const continuing = store.getState().continueAnswer();
+    expect(store.getState().messages[1].status).toBe('streaming');
+    // The server's saved partial text is the truth, even if it differs from what was shown.
+    streams[1].push(start('conv-1', 'Il était une', 'srv-answer'), delta(' fois'));
+    await flushPromises();
+    frames.tick();
+    expect(store.getState().messages).toHaveLength(2);
+    expect(store.getState().messages[1]).toMatchObject({ id: 'srv-answer', content: 'Il était une fois', status: 'streaming' });
+
+    streams[1].push(delta('.'), done);
+    streams[1].end();
+    await continuing;
+    expect(requests[1]).toEqual({ action: 'continue', conversation_id: 'conv-1' });
+    expect(store.getState().messages[1]).toMatchObject({ content: 'Il était une fois.', status: 'complete' });
+  });
+
+  it('openConversation() shows the saved messages with their markers, tokens and versions', async () => {
+    const saved = (patch: Record<string, unknown>) => ({
+      conversation_id: 'c1',
+      role: 'assistant',
+      content: 'texte',
+      status: 'complete',
+      stop_reason: null,
+      input_tokens: null,
+      output_tokens: null,
+      created_at: '2025-01-01T00:00:00Z',
+      version_count: 1,
+      ...patch,
+    });
+    const getConversation = vi.fn(async () => ({
+      id: 'c1',
+      title: 'Titre',
+      created_at: '',
+      updated_at: '',
+      messages: [
+        saved({ id: 'm1', role: 'user', content: 'Q' }),
+        saved({ id: 'm2', status: 'stopped', input_tokens: 12, output_tokens: 34, version_count: 2 }),
+        saved({ id: 'm3', status: 'interrupted' }),
+        saved({ id: 'm4', status: 'error' }),
+        saved({ id: 'm5', status: 'streaming' }),
+      ],
+    }));
+    const timers: (() => void)[] = [];
+    const store = createChatStore({
+      getConversation: getConversation as unknown as ChatDeps['getConversation'],
+      setTimeout: (cb) => timers.push(cb),
+      clearTimeout: () => {},
+    });
+    const opening = store.getState().openConversation('c1');
+    expect(store.getState().loadState).toBe('loading');
+    await opening;
+    const { messages, conversationId, loadState } = store.getState();
+    expect(conversationId).toBe('c1');
+    expect(loadState).toBe('ready');
+    expect(messages.map((m) => [m.id, m.status])).toEqual([
+      ['m1', 'complete'],
+      ['m2', 'stopped'],
+      ['m3', 'interrupted'],
+      ['m4', 'error'],
+      ['m5', 'streaming'],
+    ]);
+    expect(messages[1]).toMatchObject({ usage: { input_tokens: 12, output_tokens: 34 }, versionCount: 2, saved: true });
+    expect(messages[3].error?.message).toBeTruthy();
+    expect(messages[4].generatingOnServer).toBe(true);
+
+    // Still being written on the server: the store polls.
+    expect(timers).toHaveLength(1);
+    timers[0]();
+    await flushPromises();
+    expect(getConversation).toHaveBeenCalledTimes(2);
+
+    // Opening the same conversation again does not refetch.
+    await store.getState().openConversation('c1');
+    expect(getConversation).toHaveBeenCalledTimes(2);
+  });
+
+  it('openConversation() reports an unknown id', async () => {
+    const store = createChatStore({
+      getConversation: async () => {
+        throw new ApiError('not_found', 'Introuvable', 404);
+      },
+    });
+    await store.getState().openConversation('nope');
+    expect(store.getState().loadState).toBe('not_found');
+    store.getState().newConversation();
+    expect(store.getState()).toMatchObject({ conversationId: null, messages: [], loadState: 'idle' });
   });
 
   it('refuses a second send while an answer is streaming', async () => {
