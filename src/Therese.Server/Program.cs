@@ -6,7 +6,8 @@ using Therese.Server.Llm;
 using Therese.Server.Storage;
 using Therese.Server.Web;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings and the built front end live beside the binaries, wherever THÉRÈSE is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o =>

@@ -52,8 +52,11 @@ public sealed record DataDirectory(string Path)
     public static DataDirectory From(IConfiguration config)
     {
         var dir = config["Therese:DataDir"];
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (string.IsNullOrWhiteSpace(dir))
-            dir = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".therese");
+            dir = System.IO.Path.Combine(home, ".therese");
+        else if (dir == "~" || dir.StartsWith("~/", StringComparison.Ordinal))
+            dir = home + dir[1..];
         return new DataDirectory(System.IO.Path.GetFullPath(Environment.ExpandEnvironmentVariables(dir)));
     }
 }
