@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Therese.FakeLlm;
 
 namespace Therese.Testing;
@@ -17,6 +18,7 @@ public sealed class ThereseHost : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
 
     public FakeLlmServer Fake { get; }
+    public LogCapture Logs { get; } = new();
     public string DataDir { get; }
     public string BaseUrl { get; private set; } = "";
 
@@ -64,6 +66,7 @@ public sealed class ThereseHost : IAsyncDisposable
             b.UseSetting("OPENAI_API_KEY", "");
             b.UseSetting("ANTHROPIC_BASE_URL", "");
             b.UseSetting("OPENAI_BASE_URL", "");
+            b.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         });
         app.UseKestrel();
         app.StartServer();
