@@ -43,7 +43,7 @@ public sealed class ConversationsApiTests : IAsyncLifetime
     {
         var first = await Chat(Directive.Message(new { text = "Un.", tps = 0 }, "Comment créer une association loi 1901 dans ma commune ? Quelles démarches ?"));
         var second = await Chat(Directive.Message(new { text = "Deux.", tps = 0 }, "Facture"));
-        await Chat("Encore", first);
+        await Chat(Directive.Message(new { text = "Trois.", tps = 0 }, "Encore"), first);
 
         var page = await Json(await _http.GetAsync("/api/conversations"), HttpStatusCode.OK);
         var items = page.GetProperty("items").EnumerateArray().ToList();
@@ -101,7 +101,7 @@ public sealed class ConversationsApiTests : IAsyncLifetime
         var renamed = await Json(await _http.PatchAsync($"/api/conversations/{id}", Body("""{"title":"  Subventions 2027  "}""")), HttpStatusCode.OK);
         Assert.Equal("Subventions 2027", renamed.GetProperty("title").GetString());
 
-        await Chat("Une question", id);
+        await Chat(Directive.Message(new { text = "Oui.", tps = 0 }), id);
         Assert.Equal(HttpStatusCode.NoContent, (await _http.DeleteAsync($"/api/conversations/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/conversations/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.DeleteAsync($"/api/conversations/{id}")).StatusCode);
@@ -138,11 +138,11 @@ public sealed class ConversationsApiTests : IAsyncLifetime
     [Fact]
     public async Task Renaming_with_bad_input_keeps_the_old_title()
     {
-        var id = await Chat("Titre d'origine");
+        var id = await Chat(Directive.Message(new { text = "Oui.", tps = 0 }, "Titre d'origine"));
         foreach (var bad in new[] { """{"title":""}""", """{"title":null}""", "{", $$"""{"title":"{{new string('x', 201)}}"}""" })
             Assert.Equal(HttpStatusCode.BadRequest, (await _http.PatchAsync($"/api/conversations/{id}", Body(bad))).StatusCode);
         var conversation = await Json(await _http.GetAsync($"/api/conversations/{id}"), HttpStatusCode.OK);
-        Assert.Equal("Titre d'origine", conversation.GetProperty("title").GetString());
+        Assert.StartsWith("Titre d'origine", conversation.GetProperty("title").GetString());
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class ConversationsApiTests : IAsyncLifetime
     [Fact]
     public async Task Continue_carries_on_from_the_partial_text_of_a_stopped_answer()
     {
-        var stream = await ChatStreamReader.OpenAsync(_http, new { content = Directive.Message(new { tokens = 300, tps = 30 }, "Raconte") });
+        var stream = await ChatStreamReader.OpenAsync(_http, new { content = Directive.Message(new { tokens = 150, tps = 100 }, "Raconte") });
         var id = (await stream.NextAsync())!.Json.GetProperty("conversation_id").GetString()!;
         for (var i = 0; i < 5; i++) await stream.NextOfTypeAsync("delta");
         await stream.DisposeAsync();
