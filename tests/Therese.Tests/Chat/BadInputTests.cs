@@ -1,27 +1,11 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Therese.Testing;
 
 namespace Therese.Tests.Chat;
 
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : ServerTest
 {
-    private ThereseHost _host = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await ThereseHost.StartAsync();
-        _http = _host.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _host.DisposeAsync();
-    }
-
     public static TheoryData<string, string, string, int> Cases => new()
     {
         { "/api/chat/stream", "application/json", """{"conversation_id":null}""", 400 },
@@ -45,20 +29,20 @@ public sealed class BadInputTests : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task Bad_requests_get_a_french_problem_and_no_stream(string path, string contentType, string body, int status)
     {
-        using var response = await _http.PostAsync(path, new StringContent(body, Encoding.UTF8, contentType));
+        using var response = await Http.PostAsync(path, new StringContent(body, Encoding.UTF8, contentType));
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("code").GetString()));
-        ChatStreamTests.AssertFrench(problem.GetProperty("detail").GetString()!);
-        Assert.Empty(_host.Fake.Requests);
+        AssertFrench(problem.GetProperty("detail").GetString()!);
+        Assert.Empty(Host.Fake.Requests);
     }
 
     [Fact]
     public async Task Content_of_exactly_100000_characters_is_accepted()
     {
-        await using var stream = await ChatStreamReader.OpenAsync(_http, new { content = new string('a', 99_950) + "\n::fake {\"text\":\"OK\",\"tps\":0}" });
+        await using var stream = await ChatStreamReader.OpenAsync(Http, new { content = new string('a', 99_950) + "\n::fake {\"text\":\"OK\",\"tps\":0}" });
         await stream.ReadToEndAsync();
         Assert.Equal("OK", stream.Text);
     }
@@ -66,45 +50,40 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_request_leaves_the_saved_conversation_untouched()
     {
-        await using var first = await ChatStreamReader.OpenAsync(_http, new { content = Directive.Message(new { text = "Réponse.", tps = 0 }) });
+        await using var first = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { text = "Réponse.", tps = 0 }) });
         await first.ReadToEndAsync();
         var id = first.Received[0].Json.GetProperty("conversation_id").GetString()!;
-        var before = await _http.GetStringAsync($"/api/conversations/{id}");
+        var before = await Http.GetStringAsync($"/api/conversations/{id}");
 
-        using var bad = await _http.PostAsync("/api/chat/stream", new StringContent($$"""{"content":"","conversation_id":"{{id}}"}""", Encoding.UTF8, "application/json"));
+        using var bad = await Http.PostAsync("/api/chat/stream", new StringContent($$"""{"content":"","conversation_id":"{{id}}"}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
 
-        Assert.Equal(before, await _http.GetStringAsync($"/api/conversations/{id}"));
+        Assert.Equal(before, await Http.GetStringAsync($"/api/conversations/{id}"));
     }
 }
 
-public sealed class NotConfiguredTests : IAsyncLifetime
+public sealed class NotConfiguredTests : ServerTest
 {
-    private ThereseHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await ThereseHost.StartAsync(provider: null);
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    protected override string? Provider => null;
 
     [Theory]
     [InlineData("/api/chat/stream")]
     [InlineData("/api/chat/message")]
     public async Task Chat_answers_503_not_configured_with_how_to_configure(string path)
     {
-        using var http = _host.CreateClient();
-        using var response = await http.PostAsync(path, ChatStreamTests.Json(new { content = "Bonjour" }));
+        using var response = await Http.PostAsync(path, Json(new { content = "Bonjour" }));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("not_configured", problem.GetProperty("code").GetString());
         Assert.Contains("Therese:Llm:Provider", problem.GetProperty("detail").GetString());
-        ChatStreamTests.AssertFrench(problem.GetProperty("detail").GetString()!);
+        AssertFrench(problem.GetProperty("detail").GetString()!);
     }
 
     [Fact]
     public async Task The_rest_of_the_app_still_serves()
     {
-        using var http = _host.CreateClient();
-        using var response = await http.GetAsync("/api/conversations");
+        using var response = await Http.GetAsync("/api/conversations");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

@@ -2,43 +2,20 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Therese.FakeLlm;
-using Therese.Testing;
 
 namespace Therese.Tests.Chat;
 
-public sealed class ChatStreamTests : IAsyncLifetime
+public sealed class ChatStreamTests : ServerTest
 {
-    private ThereseHost _host = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string?> Settings => new()
     {
-        _host = await ThereseHost.StartAsync("anthropic", new Dictionary<string, string?>
-        {
-            ["Therese:Llm:IdleTimeoutSeconds"] = "2",
-            ["Therese:Chat:PingIntervalSeconds"] = "0.3",
-        });
-        _http = _host.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _host.DisposeAsync();
-    }
+        ["Therese:Llm:IdleTimeoutSeconds"] = "2",
+        ["Therese:Chat:PingIntervalSeconds"] = "0.3",
+    };
 
     private Task<ChatStreamReader> Open(string content, string? conversationId = null) =>
-        ChatStreamReader.OpenAsync(_http, new { content, conversation_id = conversationId });
+        ChatStreamReader.OpenAsync(Http, new { content, conversation_id = conversationId });
 
-    private async Task<JsonElement> GetConversation(string id)
-    {
-        using var response = await _http.GetAsync($"/api/conversations/{id}");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-    }
-
-    private static JsonElement Assistant(JsonElement conversation) =>
-        conversation.GetProperty("messages").EnumerateArray().Last(m => m.GetProperty("role").GetString() == "assistant");
 
     [Fact]
     public async Task Stream_has_the_sse_headers_and_events_in_order_with_done_marker_last()
@@ -66,7 +43,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         var ids = events.Where(e => !e.IsDoneMarker).Select(e => int.Parse(e.Id!)).ToList();
         Assert.Equal(Enumerable.Range(1, ids.Count), ids);
 
-        var saved = Assistant(await GetConversation(events[0].Json.GetProperty("conversation_id").GetString()!));
+        var saved = LastAnswer(await GetConversation(events[0].Json.GetProperty("conversation_id").GetString()!));
         Assert.Equal("complete", saved.GetProperty("status").GetString());
         Assert.Equal(answer, saved.GetProperty("content").GetString());
         Assert.Equal("end_turn", saved.GetProperty("stop_reason").GetString());
@@ -77,7 +54,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
     {
         await using var stream = await Open(Directive.Message(new { tokens = 30, tps = 20, ttft_ms = 50 }));
         await stream.NextOfTypeAsync("delta");
-        var request = _host.Fake.Requests.Single();
+        var request = Host.Fake.Requests.Single();
         Assert.Equal("running", request.Outcome);
         Assert.True(request.TokensSent < 30, $"the provider had already sent {request.TokensSent} tokens");
 
@@ -91,7 +68,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         await using var stream = await Open(Directive.Message(new { text = "Lent.", ttft_ms = 1500 }));
         var start = await stream.NextAsync();
         Assert.Equal("start", start!.Type);
-        Assert.All(_host.Fake.Requests, r => Assert.Null(r.FirstTokenAt));
+        Assert.All(Host.Fake.Requests, r => Assert.Null(r.FirstTokenAt));
     }
 
     [Fact]
@@ -113,7 +90,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         Assert.Equal(answer, stream.Text);
         Assert.DoesNotContain('\uFFFD', stream.Text);
 
-        var saved = Assistant(await GetConversation(stream.Received[0].Json.GetProperty("conversation_id").GetString()!));
+        var saved = LastAnswer(await GetConversation(stream.Received[0].Json.GetProperty("conversation_id").GetString()!));
         Assert.Equal(answer, saved.GetProperty("content").GetString());
     }
 
@@ -128,7 +105,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         Assert.Equal(conversationId, (await second.NextAsync())!.Json.GetProperty("conversation_id").GetString());
         await second.ReadToEndAsync();
 
-        var request = _host.Fake.Requests[^1];
+        var request = Host.Fake.Requests[^1];
         Assert.Equal(["user", "assistant", "user"], request.Messages.Select(m => m.Role));
         Assert.StartsWith("Première question", request.Messages[0].Content);
         Assert.Equal("Première réponse.", request.Messages[1].Content);
@@ -153,7 +130,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         AssertFrench(error.Json.GetProperty("error").GetProperty("message").GetString()!);
         Assert.True(events[^1].IsDoneMarker);
 
-        var saved = Assistant(await GetConversation(events[0].Json.GetProperty("conversation_id").GetString()!));
+        var saved = LastAnswer(await GetConversation(events[0].Json.GetProperty("conversation_id").GetString()!));
         Assert.Equal("error", saved.GetProperty("status").GetString());
         Assert.Equal(code, saved.GetProperty("stop_reason").GetString());
     }
@@ -164,7 +141,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         await using var stream = await Open(Directive.Message(new { status = 529, times = 1, text = "Réussi au second essai.", tps = 0 }));
         await stream.ReadToEndAsync();
         Assert.Equal("Réussi au second essai.", stream.Text);
-        Assert.Equal(2, _host.Fake.Requests.Count);
+        Assert.Equal(2, Host.Fake.Requests.Count);
     }
 
     [Theory]
@@ -184,9 +161,9 @@ public sealed class ChatStreamTests : IAsyncLifetime
         Assert.True(events[^1].IsDoneMarker);
         var partial = string.Concat(FakeText.Tokens(12).Take(5));
         Assert.Equal(partial, stream.Text);
-        Assert.Single(_host.Fake.Requests);
+        Assert.Single(Host.Fake.Requests);
 
-        var saved = Assistant(await GetConversation(events[0].Json.GetProperty("conversation_id").GetString()!));
+        var saved = LastAnswer(await GetConversation(events[0].Json.GetProperty("conversation_id").GetString()!));
         Assert.Equal("error", saved.GetProperty("status").GetString());
         Assert.Equal(partial, saved.GetProperty("content").GetString());
     }
@@ -202,7 +179,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         var abortedAt = DateTimeOffset.UtcNow;
         await stream.DisposeAsync();
 
-        var request = await _host.Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
+        var request = await Host.Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
         var gap = request.DisconnectedAt!.Value - abortedAt;
         Assert.True(gap < TimeSpan.FromMilliseconds(50), $"the provider connection closed {gap.TotalMilliseconds:F1} ms after the client left");
         Assert.True(request.TokensSent < 400);
@@ -223,7 +200,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
         do
         {
             await Task.Delay(100);
-            saved = Assistant(await GetConversation(conversationId));
+            saved = LastAnswer(await GetConversation(conversationId));
         } while (saved.GetProperty("content").GetString()!.Length == 0 && DateTime.UtcNow < deadline);
         Assert.Equal("streaming", saved.GetProperty("status").GetString());
         Assert.NotEqual("", saved.GetProperty("content").GetString());
@@ -232,11 +209,11 @@ public sealed class ChatStreamTests : IAsyncLifetime
     [Fact]
     public async Task Message_endpoint_returns_the_whole_answer()
     {
-        using var response = await _http.PostAsync("/api/chat/message", Json(new { content = Directive.Message(new { text = "Réponse entière.", tps = 0 }) }));
+        using var response = await Http.PostAsync("/api/chat/message", Json(new { content = Directive.Message(new { text = "Réponse entière.", tps = 0 }) }));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("Réponse entière.", body.GetProperty("content").GetString());
-        var saved = Assistant(await GetConversation(body.GetProperty("conversation_id").GetString()!));
+        var saved = LastAnswer(await GetConversation(body.GetProperty("conversation_id").GetString()!));
         Assert.Equal(body.GetProperty("message_id").GetString(), saved.GetProperty("id").GetString());
         Assert.Equal("complete", saved.GetProperty("status").GetString());
     }
@@ -244,7 +221,7 @@ public sealed class ChatStreamTests : IAsyncLifetime
     [Fact]
     public async Task Message_endpoint_maps_provider_errors_to_problems()
     {
-        using var response = await _http.PostAsync("/api/chat/message", Json(new { content = Directive.Message(new { status = 401 }) }));
+        using var response = await Http.PostAsync("/api/chat/message", Json(new { content = Directive.Message(new { status = 401 }) }));
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("auth", problem.GetProperty("code").GetString());
@@ -255,17 +232,9 @@ public sealed class ChatStreamTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (true)
         {
-            var saved = Assistant(await GetConversation(conversationId));
+            var saved = LastAnswer(await GetConversation(conversationId));
             if (saved.GetProperty("status").GetString() == status || DateTime.UtcNow > deadline) return saved;
             await Task.Delay(20);
         }
-    }
-
-    internal static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
-
-    internal static void AssertFrench(string message)
-    {
-        Assert.False(string.IsNullOrWhiteSpace(message));
-        Assert.Matches(@"[éèàêçùô]|\b(le|la|les|de|du|des|est|vous)\b", message);
     }
 }

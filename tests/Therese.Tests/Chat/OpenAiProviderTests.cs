@@ -1,40 +1,26 @@
-using Therese.Testing;
 
 namespace Therese.Tests.Chat;
 
 /// <summary>The same contract through the OpenAI SDK against an OpenAI-compatible server (Ollama, vLLM…).</summary>
-public sealed class OpenAiProviderTests : IAsyncLifetime
+public sealed class OpenAiProviderTests : ServerTest
 {
-    private ThereseHost _host = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await ThereseHost.StartAsync("openai");
-        _http = _host.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _host.DisposeAsync();
-    }
+    protected override string? Provider => "openai";
 
     [Fact]
     public async Task Streams_tokens_with_usage_and_sends_the_history()
     {
         const string answer = "Réponse d'un serveur compatible OpenAI, avec « guillemets » et 🇫🇷.";
-        await using var first = await ChatStreamReader.OpenAsync(_http, new { content = Directive.Message(new { text = answer, tps = 0, split_utf8 = true }, "Première") });
+        await using var first = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { text = answer, tps = 0, split_utf8 = true }, "Première") });
         var events = await first.ReadToEndAsync();
         Assert.Equal(answer, first.Text);
         Assert.Equal("done", events[^2].Type);
         Assert.True(events[^2].Json.GetProperty("usage").GetProperty("output_tokens").GetInt32() > 0);
 
         var id = events[0].Json.GetProperty("conversation_id").GetString();
-        await using var second = await ChatStreamReader.OpenAsync(_http, new { content = "Seconde", conversation_id = id });
+        await using var second = await ChatStreamReader.OpenAsync(Http, new { content = "Seconde", conversation_id = id });
         await second.ReadToEndAsync();
 
-        var request = _host.Fake.Requests[^1];
+        var request = Host.Fake.Requests[^1];
         Assert.Equal("openai", request.Protocol);
         Assert.Equal(["user", "assistant", "user"], request.Messages.Select(m => m.Role));
         Assert.Equal(answer, request.Messages[1].Content);
@@ -47,7 +33,7 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     [InlineData(500, "upstream")]
     public async Task Status_errors_are_mapped(int status, string code)
     {
-        await using var stream = await ChatStreamReader.OpenAsync(_http, new { content = Directive.Message(new { status }) });
+        await using var stream = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { status }) });
         var events = await stream.ReadToEndAsync();
         Assert.Equal(code, events[^2].Json.GetProperty("error").GetProperty("code").GetString());
     }
@@ -55,11 +41,11 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     [Fact]
     public async Task Disconnect_closes_the_provider_connection_within_50_ms()
     {
-        var stream = await ChatStreamReader.OpenAsync(_http, new { content = Directive.Message(new { tokens = 400, tps = 40 }) });
+        var stream = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { tokens = 400, tps = 40 }) });
         for (var i = 0; i < 4; i++) await stream.NextOfTypeAsync("delta");
         var abortedAt = DateTimeOffset.UtcNow;
         await stream.DisposeAsync();
-        var request = await _host.Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
+        var request = await Host.Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
         var gap = request.DisconnectedAt!.Value - abortedAt;
         Assert.True(gap < TimeSpan.FromMilliseconds(50), $"the provider connection closed {gap.TotalMilliseconds:F1} ms after the client left");
     }

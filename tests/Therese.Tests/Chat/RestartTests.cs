@@ -3,23 +3,17 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Therese.Server.Conversations;
 using Therese.Server.Storage;
-using Therese.Testing;
 
 namespace Therese.Tests.Chat;
 
-public sealed class RestartTests : IAsyncLifetime
+public sealed class RestartTests : ServerTest
 {
-    private ThereseHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await ThereseHost.StartAsync();
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     [Fact]
     public async Task An_answer_left_streaming_by_a_dead_process_becomes_interrupted_with_its_text()
     {
         // What a killed process leaves behind: an answer still marked streaming, with its last checkpoint.
         var now = DateTimeOffset.UtcNow;
-        var dbs = _host.Services.GetRequiredService<IDbContextFactory<ThereseDb>>();
+        var dbs = Host.Services.GetRequiredService<IDbContextFactory<ThereseDb>>();
         await using (var db = await dbs.CreateDbContextAsync())
         {
             db.Conversations.Add(new Conversation { Id = "c1", Title = "Avant la panne", CreatedAt = now, UpdatedAt = now });
@@ -28,9 +22,9 @@ public sealed class RestartTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        await _host.RestartAsync();
+        await Host.RestartAsync();
 
-        using var http = _host.CreateClient();
+        using var http = Host.CreateClient();
         var conversation = JsonDocument.Parse(await http.GetStringAsync("/api/conversations/c1")).RootElement;
         var answer = conversation.GetProperty("messages")[1];
         Assert.Equal("interrupted", answer.GetProperty("status").GetString());
@@ -40,7 +34,7 @@ public sealed class RestartTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_cut_by_a_shutdown_is_saved_as_interrupted_with_its_text()
     {
-        using var http = _host.CreateClient();
+        using var http = Host.CreateClient();
         var stream = await ChatStreamReader.OpenAsync(http, new { content = Directive.Message(new { tokens = 400, tps = 20, ttft_ms = 10 }) });
         var id = (await stream.NextAsync())!.Json.GetProperty("conversation_id").GetString()!;
         for (var i = 0; i < 30; i++) await stream.NextOfTypeAsync("delta");
@@ -48,11 +42,11 @@ public sealed class RestartTests : IAsyncLifetime
 
         // Shutting down ends the answer at once and saves what was streamed.
         var stopping = System.Diagnostics.Stopwatch.StartNew();
-        await _host.RestartAsync();
+        await Host.RestartAsync();
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the shutdown waited {stopping.Elapsed} for the stream");
         await stream.DisposeAsync();
 
-        using var after = _host.CreateClient();
+        using var after = Host.CreateClient();
         var answer = JsonDocument.Parse(await after.GetStringAsync($"/api/conversations/{id}")).RootElement.GetProperty("messages")[1];
         Assert.Equal("interrupted", answer.GetProperty("status").GetString());
         Assert.NotEqual("", answer.GetProperty("content").GetString());

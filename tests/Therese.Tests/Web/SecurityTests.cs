@@ -1,22 +1,15 @@
 using System.Net;
-using Therese.Testing;
 
 namespace Therese.Tests.Web;
 
-public sealed class SecurityTests : IAsyncLifetime
+public sealed class SecurityTests : ServerTest
 {
-    private ThereseHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await ThereseHost.StartAsync();
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     [Fact]
-    public async Task A_foreign_host_name_is_refused_so_dns_rebinding_cannot_reach_the_api()
+    public async Task A_foreignHost_name_is_refused_so_dns_rebinding_cannot_reach_the_api()
     {
-        using var http = _host.CreateClient();
         var request = new HttpRequestMessage(HttpMethod.Get, "/api/conversations");
         request.Headers.Host = "attacker.example";
-        using var response = await http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
@@ -25,8 +18,7 @@ public sealed class SecurityTests : IAsyncLifetime
     [InlineData("/c/0193aaaabbbbccccddddeeeeffff0000")]
     public async Task The_page_is_served_with_a_strict_content_security_policy(string path)
     {
-        using var http = _host.CreateClient();
-        using var response = await http.GetAsync(path);
+        using var response = await Http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
@@ -37,15 +29,10 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 }
 
-public sealed class SecretLoggingTests : IAsyncLifetime
+public sealed class SecretLoggingTests : ServerTest
 {
     private const string Key = "sk-ant-secret-4f9c2b7e";
-    private ThereseHost _host = null!;
-
-    public async Task InitializeAsync() =>
-        _host = await ThereseHost.StartAsync("anthropic", new Dictionary<string, string?> { ["Therese:Llm:ApiKey"] = Key });
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    protected override Dictionary<string, string?> Settings => new() { ["Therese:Llm:ApiKey"] = Key };
 
     [Theory]
     [InlineData("""{"status":401}""")]
@@ -53,11 +40,10 @@ public sealed class SecretLoggingTests : IAsyncLifetime
     [InlineData("""{"tokens":10,"tps":0}""")]
     public async Task The_api_key_never_reaches_the_log(string script)
     {
-        using var http = _host.CreateClient();
-        await using var stream = await Chat.ChatStreamReader.OpenAsync(http, new { content = "Question\n::fake " + script });
+        await using var stream = await Chat.ChatStreamReader.OpenAsync(Http, new { content = "Question\n::fake " + script });
         await stream.ReadToEndAsync();
 
-        Assert.NotEmpty(_host.Logs.Lines);
-        Assert.DoesNotContain(_host.Logs.Lines, line => line.Contains(Key, StringComparison.Ordinal) || line.Contains("secret-4f9c", StringComparison.Ordinal));
+        Assert.NotEmpty(Host.Logs.Lines);
+        Assert.DoesNotContain(Host.Logs.Lines, line => line.Contains(Key, StringComparison.Ordinal) || line.Contains("secret-4f9c", StringComparison.Ordinal));
     }
 }

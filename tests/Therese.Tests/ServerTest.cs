@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Therese.Testing;
+
+namespace Therese.Tests;
+
+/// <summary>A test class with its own THÉRÈSE server and fake provider, fresh for every test.</summary>
+public abstract class ServerTest : IAsyncLifetime
+{
+    protected ThereseHost Host { get; private set; } = null!;
+    protected HttpClient Http { get; private set; } = null!;
+
+    /// <summary>"anthropic", "openai", or null for no model configured.</summary>
+    protected virtual string? Provider => "anthropic";
+    protected virtual Dictionary<string, string?> Settings => [];
+
+    public async Task InitializeAsync()
+    {
+        Host = await ThereseHost.StartAsync(Provider, Settings);
+        Http = Host.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Host.DisposeAsync();
+    }
+
+    protected async Task<JsonElement> GetConversation(string id)
+    {
+        using var response = await Http.GetAsync($"/api/conversations/{id}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    protected static JsonElement LastAnswer(JsonElement conversation) =>
+        conversation.GetProperty("messages").EnumerateArray().Last(m => m.GetProperty("role").GetString() == "assistant");
+
+    protected static StringContent Json(object body) => JsonText(JsonSerializer.Serialize(body));
+    protected static StringContent JsonText(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>A user-facing message: present, and French.</summary>
+    protected static void AssertFrench(string message)
+    {
+        Assert.False(string.IsNullOrWhiteSpace(message));
+        Assert.Matches(@"[éèàêçùô]|\b(le|la|les|de|du|des|est|vous)\b", message);
+    }
+}
