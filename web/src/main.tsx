@@ -1,10 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ChatView } from './components/chat/ChatView';
+import { App } from './components/App';
 import './styles/index.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ChatView />
+    <App />
   </StrictMode>,
 );

@@ -1,17 +1,32 @@
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, type ReactNode } from 'react';
 import { useChatStore } from '../../stores/chatStore';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { ChatInput, type ChatInputHandle } from './ChatInput';
 import { MessageList } from './MessageList';
 
-export function ChatView() {
+interface ChatViewProps {
+  /** Narrow screens: opens the conversation list. */
+  onOpenMenu?: () => void;
+  /** « Nouvelle conversation » from the unknown-conversation page. */
+  onNewConversation?: () => void;
+}
+
+export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) {
   const messages = useChatStore((s) => s.messages);
   const status = useChatStore((s) => s.status);
+  const loadState = useChatStore((s) => s.loadState);
+  const loadError = useChatStore((s) => s.loadError);
+  const hasConversation = useChatStore((s) => s.conversationId !== null);
   const send = useChatStore((s) => s.send);
   const stop = useChatStore((s) => s.stop);
   const retry = useChatStore((s) => s.retry);
+  const regenerate = useChatStore((s) => s.regenerate);
+  const continueAnswer = useChatStore((s) => s.continueAnswer);
+  const openConversation = useChatStore((s) => s.openConversation);
+  const conversationId = useChatStore((s) => s.conversationId);
   const input = useRef<ChatInputHandle>(null);
   const busy = status === 'waiting' || status === 'streaming';
+  const canAct = !busy && hasConversation;
 
   // Escape stops the answer from anywhere on the page, not only from the textarea.
   useEffect(() => {
@@ -27,27 +42,67 @@ export function ChatView() {
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [busy, stop]);
 
-  const onRetry = () => {
+  const onRetry = useCallback(() => {
     void retry();
     input.current?.focus();
-  };
+  }, [retry]);
+  const onRegenerate = useCallback(() => void regenerate(), [regenerate]);
+  const onContinue = useCallback(() => void continueAnswer(), [continueAnswer]);
 
   return (
     <div className="flex h-dvh flex-col bg-surface text-text">
       <header className="border-b border-border">
-        <div className="mx-auto flex w-full max-w-3xl items-center justify-between px-4 py-2.5">
-          <h1 className="brand text-lg font-bold tracking-wide">THÉRÈSE</h1>
+        <div className="mx-auto flex w-full max-w-3xl items-center justify-between gap-2 px-4 py-2.5">
+          {onOpenMenu && (
+            <button
+              type="button"
+              data-testid="menu-button"
+              aria-label="Afficher les conversations"
+              onClick={onOpenMenu}
+              className="flex size-9 items-center justify-center rounded-lg text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan md:hidden"
+            >
+              <svg aria-hidden="true" viewBox="0 0 24 24" className="size-5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+                <path d="M4 6h16M4 12h16M4 18h16" />
+              </svg>
+            </button>
+          )}
+          <h1 className="brand mr-auto text-lg font-bold tracking-wide">THÉRÈSE</h1>
           <ThemeToggle />
         </div>
       </header>
 
       <main className="flex min-h-0 flex-1 flex-col">
-        {messages.length === 0 ? (
+        {loadState === 'not_found' ? (
+          <Notice testId="conversation-not-found" text="Cette conversation n'existe pas ou a été supprimée.">
+            <button type="button" onClick={onNewConversation} className={noticeButton}>
+              Nouvelle conversation
+            </button>
+          </Notice>
+        ) : loadState === 'error' ? (
+          <Notice testId="conversation-load-error" text={loadError ?? 'Impossible d’ouvrir cette conversation.'}>
+            <button type="button" onClick={() => conversationId && void openConversation(conversationId)} className={noticeButton}>
+              Réessayer
+            </button>
+          </Notice>
+        ) : loadState === 'loading' ? (
+          <div role="status" data-testid="conversation-loading" className="flex flex-1 items-center justify-center text-text-muted">
+            Chargement de la conversation…
+          </div>
+        ) : messages.length === 0 ? (
           <Welcome />
         ) : (
-          <MessageList messages={messages} onRetry={onRetry} canRetry={status === 'error'} />
+          <MessageList
+            messages={messages}
+            onRetry={onRetry}
+            canRetry={status === 'error'}
+            onRegenerate={canAct ? onRegenerate : undefined}
+            onContinue={canAct ? onContinue : undefined}
+          />
         )}
-        <div className="mx-auto w-full max-w-3xl px-4 pb-[max(1rem,env(safe-area-inset-bottom))]">
+        <div
+          hidden={loadState === 'not_found'}
+          className="mx-auto w-full max-w-3xl px-4 pb-[max(1rem,env(safe-area-inset-bottom))]"
+        >
           <ChatInput ref={input} busy={busy} onSend={(content) => void send(content)} onStop={stop} />
           <p className="mt-2 text-center text-xs text-text-muted">
             Entrée pour envoyer, Maj+Entrée pour aller à la ligne{busy ? ', Échap pour arrêter' : ''}.
@@ -65,6 +120,20 @@ function Welcome() {
         <div aria-hidden="true" className="welcome-mark mx-auto mb-5 size-14 rounded-2xl" />
         <p className="text-2xl font-semibold text-balance">Bonjour, je suis THÉRÈSE.</p>
         <p className="mt-2 text-lg text-text-muted">Comment puis-je vous aider ?</p>
+      </div>
+    </div>
+  );
+}
+
+const noticeButton =
+  'mt-4 rounded-lg bg-accent-cyan px-4 py-2 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet';
+
+function Notice({ testId, text, children }: { testId: string; text: string; children: ReactNode }) {
+  return (
+    <div data-testid={testId} role="alert" className="flex flex-1 items-center justify-center px-6 text-center">
+      <div className="max-w-md">
+        <p className="text-lg">{text}</p>
+        {children}
       </div>
     </div>
   );

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { ChatMessage } from '../../stores/chatStore';
 import { Markdown } from './Markdown';
+import { MessageActions } from './MessageActions';
 
 export const notConfiguredHint =
   'Renseignez Therese:Llm:Provider, Therese:Llm:Model et la clé d’API, puis relancez THÉRÈSE.';
@@ -9,9 +10,12 @@ interface MessageItemProps {
   message: ChatMessage;
   /** Only the last failed answer offers « Réessayer ». */
   onRetry?: () => void;
+  /** Only the last answer offers « Régénérer » and « Continuer », when nothing is streaming. */
+  onRegenerate?: () => void;
+  onContinue?: () => void;
 }
 
-export const MessageItem = memo(function MessageItem({ message, onRetry }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message, onRetry, onRegenerate, onContinue }: MessageItemProps) {
   if (message.role === 'user') {
     return (
       <div data-testid="message-user" className="flex justify-end">
@@ -23,25 +27,34 @@ export const MessageItem = memo(function MessageItem({ message, onRetry }: Messa
   }
 
   const streaming = message.status === 'streaming';
+  const live = streaming && !message.generatingOnServer;
   return (
     <article
       data-testid="message-assistant"
       data-status={message.status}
       aria-busy={streaming}
-      className="min-w-0"
+      className="group min-w-0"
     >
       {message.content !== '' && (
         <div data-testid="message-content" className="break-words">
-          <Markdown text={message.content} streaming={streaming} />
+          <Markdown text={message.content} streaming={live} />
         </div>
       )}
       <StatusNote message={message} onRetry={onRetry} />
+      {!streaming && <MessageActions message={message} onRegenerate={onRegenerate} onContinue={onContinue} />}
     </article>
   );
 });
 
 function StatusNote({ message, onRetry }: MessageItemProps) {
   switch (message.status) {
+    case 'streaming':
+      if (!message.generatingOnServer) return null;
+      return (
+        <p data-testid="message-generating" role="status" className="mt-2 text-sm text-text-muted italic">
+          Réponse en cours de génération…
+        </p>
+      );
     case 'stopped':
       return <p className="mt-2 text-sm text-text-muted italic">Réponse interrompue</p>;
     case 'interrupted':

@@ -6,22 +6,43 @@ import { ThinkingIndicator } from './ThinkingIndicator';
 
 /** Within this many pixels of the bottom, the list keeps following the stream. */
 const FOLLOW_THRESHOLD = 48;
+/**
+ * A long conversation renders only its last messages; scrolling near the top adds earlier ones,
+ * a page at a time, so opening 2,000 messages costs about as much as opening 40.
+ */
+export const INITIAL_WINDOW = 40;
+export const WINDOW_STEP = 40;
+const LOAD_EARLIER_THRESHOLD = 600;
 
 interface MessageListProps {
   messages: ChatMessage[];
   onRetry: () => void;
   canRetry: boolean;
+  /** Offered on the last answer when nothing is streaming. */
+  onRegenerate?: () => void;
+  onContinue?: () => void;
 }
 
-export function MessageList({ messages, onRetry, canRetry }: MessageListProps) {
+export function MessageList({ messages, onRetry, canRetry, onRegenerate, onContinue }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   const [showJump, setShowJump] = useState(false);
+  const [windowSize, setWindowSize] = useState(INITIAL_WINDOW);
+  // Scroll position before earlier messages were added above, to keep the view where it was.
+  const anchor = useRef<{ height: number; top: number } | null>(null);
 
   const scrollToEnd = useCallback(() => {
     const el = scroller.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, []);
+
+  // Another conversation: back to its last messages.
+  const firstId = messages[0]?.id;
+  useLayoutEffect(() => {
+    setWindowSize(INITIAL_WINDOW);
+    following.current = true;
+    setShowJump(false);
+  }, [firstId]);
 
   const lastUserId = messages.findLast((m) => m.role === 'user')?.id;
   // A message the user just sent always brings the view back to the bottom.
@@ -35,12 +56,30 @@ export function MessageList({ messages, onRetry, canRetry }: MessageListProps) {
     if (following.current) scrollToEnd();
   }, [messages, scrollToEnd]);
 
+  const start = Math.max(0, messages.length - windowSize);
+  const hasEarlier = start > 0;
+
+  const showEarlier = useCallback(() => {
+    const el = scroller.current;
+    if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop };
+    setWindowSize((size) => size + WINDOW_STEP);
+  }, []);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const saved = anchor.current;
+    anchor.current = null;
+    if (!el || !saved) return;
+    el.scrollTop = saved.top + (el.scrollHeight - saved.height);
+  }, [windowSize]);
+
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= FOLLOW_THRESHOLD;
     following.current = atBottom;
     setShowJump(!atBottom);
+    if (hasEarlier && !atBottom && el.scrollTop < LOAD_EARLIER_THRESHOLD && anchor.current === null) showEarlier();
   };
 
   // Scrolling up must win over the next frame of tokens, even before the scroll event lands.
@@ -56,6 +95,7 @@ export function MessageList({ messages, onRetry, canRetry }: MessageListProps) {
 
   const last = messages.at(-1);
   const waiting = last?.role === 'assistant' && last.status === 'streaming' && last.content === '';
+  const shown = start === 0 ? messages : messages.slice(start);
 
   return (
     <div className="relative min-h-0 flex-1">
@@ -68,15 +108,30 @@ export function MessageList({ messages, onRetry, canRetry }: MessageListProps) {
         aria-label="Conversation"
       >
         <div className="mx-auto flex w-full max-w-3xl flex-col gap-6 px-4 py-6">
-          {messages.map((message, index) =>
-            waiting && index === messages.length - 1 ? null : (
-              <MessageItem
-                key={message.id}
-                message={message}
-                onRetry={canRetry && index === messages.length - 1 ? onRetry : undefined}
-              />
-            ),
+          {hasEarlier && (
+            <button
+              type="button"
+              data-testid="load-earlier"
+              onClick={showEarlier}
+              className="self-center rounded-full border border-border px-3 py-1 text-sm text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan"
+            >
+              Afficher les messages précédents ({start})
+            </button>
           )}
+          {shown.map((message, i) => {
+            const isLast = start + i === messages.length - 1;
+            if (waiting && isLast) return null;
+            return (
+              <div key={message.id} className="message-row">
+                <MessageItem
+                  message={message}
+                  onRetry={canRetry && isLast ? onRetry : undefined}
+                  onRegenerate={isLast ? onRegenerate : undefined}
+                  onContinue={isLast ? onContinue : undefined}
+                />
+              </div>
+            );
+          })}
           {waiting && <ThinkingIndicator />}
         </div>
       </div>

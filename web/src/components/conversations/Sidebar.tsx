@@ -1,0 +1,150 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ConversationSummary } from '../../api/conversations';
+import { conversationsStore, useConversationsStore } from '../../stores/conversationsStore';
+import { ConfirmDelete } from './ConfirmDelete';
+import { ConversationItem } from './ConversationItem';
+
+interface SidebarProps {
+  activeId: string | null;
+  /** Narrow screens: the list is an overlay, shown only when open. */
+  open: boolean;
+  onClose: () => void;
+  onSelect: (id: string) => void;
+  onNew: () => void;
+  /** A conversation was deleted (the open one may need to go). */
+  onDeleted: (id: string) => void;
+}
+
+export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted }: SidebarProps) {
+  const items = useConversationsStore((s) => s.items);
+  const nextCursor = useConversationsStore((s) => s.nextCursor);
+  const loading = useConversationsStore((s) => s.loading);
+  const error = useConversationsStore((s) => s.error);
+  const query = useConversationsStore((s) => s.query);
+  const { load, loadMore, search, rename, remove } = conversationsStore.getState();
+  const [toDelete, setToDelete] = useState<ConversationSummary | null>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  // Scrolling to the end of the list loads the next page (the « Plus » button does the same).
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !nextCursor || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void loadMore();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [nextCursor, loadMore]);
+
+  useEffect(() => {
+    if (!open) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [open, onClose]);
+
+  const onRename = useCallback((id: string, title: string) => void rename(id, title), [rename]);
+  const onDelete = useCallback((conversation: ConversationSummary) => setToDelete(conversation), []);
+  const cancelDelete = useCallback(() => setToDelete(null), []);
+  const confirmDelete = async () => {
+    const conversation = toDelete;
+    setToDelete(null);
+    if (conversation && (await remove(conversation.id))) onDeleted(conversation.id);
+  };
+
+  return (
+    <>
+      {open && <div className="fixed inset-0 z-30 bg-black/40 md:hidden" onClick={onClose} aria-hidden="true" />}
+      <nav
+        aria-label="Conversations"
+        data-testid="sidebar"
+        data-open={open || undefined}
+        className={`${
+          open ? 'fixed inset-y-0 left-0 z-40 flex w-[min(20rem,85vw)] shadow-xl' : 'hidden'
+        } h-dvh shrink-0 flex-col border-r border-border bg-surface md:static md:z-auto md:flex md:w-72 md:shadow-none`}
+      >
+        <div className="flex items-center gap-2 p-3">
+          <button
+            type="button"
+            data-testid="new-conversation"
+            onClick={onNew}
+            title="Nouvelle conversation (Ctrl+N)"
+            className="flex flex-1 items-center justify-center gap-2 rounded-lg bg-accent-cyan px-3 py-2 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet"
+          >
+            <svg aria-hidden="true" viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round">
+              <path d="M12 5v14M5 12h14" />
+            </svg>
+            Nouvelle conversation
+          </button>
+          <button
+            type="button"
+            aria-label="Fermer la liste"
+            onClick={onClose}
+            className="flex size-9 items-center justify-center rounded-lg text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan md:hidden"
+          >
+            <svg aria-hidden="true" viewBox="0 0 24 24" className="size-5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+              <path d="M6 6l12 12M18 6L6 18" />
+            </svg>
+          </button>
+        </div>
+        <div className="px-3 pb-2">
+          <input
+            type="search"
+            data-testid="conversation-search"
+            aria-label="Rechercher une conversation"
+            placeholder="Rechercher une conversation"
+            value={query}
+            onChange={(event) => search(event.target.value)}
+            className="w-full rounded-lg border border-border bg-surface-muted px-3 py-1.5 text-sm text-text placeholder:text-text-muted focus:border-accent-cyan focus:outline-none"
+          />
+        </div>
+        {error && (
+          <p role="alert" className="mx-3 mb-2 rounded-md bg-danger/10 px-2 py-1.5 text-xs text-text">
+            {error}
+          </p>
+        )}
+        <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
+          <ul data-testid="conversation-list" className="flex flex-col gap-0.5">
+            {items.map((conversation) => (
+              <ConversationItem
+                key={conversation.id}
+                conversation={conversation}
+                active={conversation.id === activeId}
+                onSelect={onSelect}
+                onRename={onRename}
+                onDelete={onDelete}
+              />
+            ))}
+          </ul>
+          {!loading && items.length === 0 && !error && (
+            <p className="px-3 py-4 text-sm text-text-muted">
+              {query.trim() ? 'Aucune conversation ne correspond.' : 'Aucune conversation pour l’instant.'}
+            </p>
+          )}
+          {nextCursor && (
+            <div ref={sentinel} className="px-1 pt-2">
+              <button
+                type="button"
+                data-testid="load-more-conversations"
+                onClick={() => void loadMore()}
+                disabled={loading}
+                className="w-full rounded-lg px-3 py-1.5 text-sm text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan disabled:opacity-50"
+              >
+                {loading ? 'Chargement…' : 'Plus'}
+              </button>
+            </div>
+          )}
+        </div>
+      </nav>
+      {toDelete && (
+        <ConfirmDelete title={toDelete.title || 'Sans titre'} onConfirm={() => void confirmDelete()} onCancel={cancelDelete} />
+      )}
+    </>
+  );
+}
