@@ -6,7 +6,7 @@ using Microsoft.Playwright;
 namespace Therese.Bench;
 
 public sealed record BrowserResult(int Tokens, double SendToDoneMs, double FirstTextMs, int LongTasks, double LongestTaskMs, double LongTaskTotalMs,
-    double BlockingMs, int Frames, int TextFrames, double MaxTextGapMs, double MaxFrameGapMs, int TextChars, string Status);
+    double BlockingMs, double FirstHalfLongMs, double SecondHalfLongMs, int Frames, int TextFrames, double MaxTextGapMs, double MaxFrameGapMs, int TextChars, string Status);
 
 /// <summary>The app in headless Chromium: long tasks, frames that received text, gaps between text updates.</summary>
 public static class BrowserBench
@@ -91,6 +91,8 @@ public static class BrowserBench
                   const status = document.querySelector('[data-testid=message-assistant]')?.getAttribute('data-status');
                   return { n: tasks.length, longest: Math.max(0, ...tasks.map(t => t.duration)), total: tasks.reduce((s, t) => s + t.duration, 0),
                            blocking: tasks.reduce((s, t) => s + Math.max(0, t.duration - 50), 0),
+                           half1: tasks.filter(t => t.start < (b.firstText + b.lastText) / 2).reduce((s, t) => s + t.duration, 0),
+                           half2: tasks.filter(t => t.start >= (b.firstText + b.lastText) / 2).reduce((s, t) => s + t.duration, 0),
                            frames: b.frames, textFrames: b.textFrames, maxGap: b.maxGap, maxFrameGap: b.maxFrameGap,
                            firstText: b.firstText ? b.firstText - b.t0 : -1, chars: last ? last.textContent.length : 0, status: status || '',
                            noLongTask: b.noLongTask || '' };
@@ -100,6 +102,7 @@ public static class BrowserBench
             if (measured)
                 results.Add(new BrowserResult(tokens, elapsed, json.GetProperty("firstText").GetDouble(), json.GetProperty("n").GetInt32(),
                     json.GetProperty("longest").GetDouble(), json.GetProperty("total").GetDouble(), json.GetProperty("blocking").GetDouble(),
+                    json.GetProperty("half1").GetDouble(), json.GetProperty("half2").GetDouble(),
                     json.GetProperty("frames").GetInt32(), json.GetProperty("textFrames").GetInt32(), json.GetProperty("maxGap").GetDouble(),
                     json.GetProperty("maxFrameGap").GetDouble(), json.GetProperty("chars").GetInt32(), json.GetProperty("status").GetString()!));
             await context.CloseAsync();
@@ -119,13 +122,14 @@ public static class BrowserBench
         sb.AppendLine("a `requestAnimationFrame` loop counts frames, and the frames in which the answer's text had changed since the previous frame.");
         sb.AppendLine("Measured from the Enter key until the answer shows `data-status=complete`; one warm-up answer of 300 tokens first.");
         sb.AppendLine();
-        sb.AppendLine("| tokens | Enter → complete (ms) | first text (ms) | long tasks | longest task (ms) | long-task total (ms) | blocking time (ms, Σ over 50 ms) | frames | frames with new text | max gap between text updates (ms) | max frame interval (ms) | status |");
-        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        sb.AppendLine("| tokens | Enter → complete (ms) | first text (ms) | long tasks | longest task (ms) | long-task total (ms) | blocking time (ms, Σ over 50 ms) | long-task ms, 1st / 2nd half of the stream | frames | frames with new text | max gap between text updates (ms) | max frame interval (ms) | status |");
+        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var r in results)
-            sb.AppendLine($"| {r.Tokens:N0} | {r.SendToDoneMs:0} | {r.FirstTextMs:0} | {r.LongTasks} | {r.LongestTaskMs:0} | {r.LongTaskTotalMs:0} | {r.BlockingMs:0} | {r.Frames} | {r.TextFrames} | {r.MaxTextGapMs:0} | {r.MaxFrameGapMs:0} | {r.Status} |");
+            sb.AppendLine($"| {r.Tokens:N0} | {r.SendToDoneMs:0} | {r.FirstTextMs:0} | {r.LongTasks} | {r.LongestTaskMs:0} | {r.LongTaskTotalMs:0} | {r.BlockingMs:0} | {r.FirstHalfLongMs:0} / {r.SecondHalfLongMs:0} | {r.Frames} | {r.TextFrames} | {r.MaxTextGapMs:0} | {r.MaxFrameGapMs:0} | {r.Status} |");
         sb.AppendLine();
         sb.AppendLine("At 1,000 tokens/s the ideal is the token stream's own duration (N ms) plus ~300 ms, text in nearly every frame (~60/s),");
         sb.AppendLine("and no gap between text updates much above one frame (16.7 ms). A long task is main-thread work over 50 ms (the page cannot paint or react).");
+        sb.AppendLine("The halves split the time between the first and the last text update: long-task time growing in the second half means the cost per update grows with the answer.");
         return sb.ToString();
     }
 }

@@ -64,6 +64,7 @@ public static class BenchProgram
         Line($"| OS | {RuntimeInformation.OSDescription} |");
         Line($"| .NET | {RuntimeInformation.FrameworkDescription} ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC) |");
         Line($"| build | {(IsRelease() ? "Release" : "Debug (numbers not representative)")} |");
+        Line($"| load average at start (1/5/15 min) | {LoadAverage()} — other work on the machine shares these cores; see the last line for the load at the end |");
         Line();
         Line("Everything runs in one process on loopback: the fake provider (tools/Therese.FakeLlm, real Kestrel + real SSE),");
         Line("the real THÉRÈSE server (its own Program, Kestrel on 127.0.0.1, SQLite in a temp folder, the Anthropic SDK");
@@ -150,7 +151,7 @@ public static class BenchProgram
             await using (var w = await ChatStream.OpenAsync(http, Content("""{"tokens":20,"tps":100,"ttft_ms":0}"""))) await w.ReadToEndAsync();
         }
         var relayFirst = new List<double>(); var relayLast = new List<double>(); var relayEach = new List<double>();
-        var relayMismatch = 0;
+        var relayMismatch = 0; var relayDirectEach = new List<double>();
         for (var i = 0; i < relayRuns; i++)
         {
             fake.ClearLog();
@@ -164,10 +165,21 @@ public static class BenchProgram
                 for (var k = 0; k < deltas.Count; k++)
                     relayEach.Add((deltas[k].At - r.FirstTokenAt!.Value).TotalMilliseconds - k * 10.0);
             else relayMismatch++;
+
+            // The same answer straight from the SDK: the estimate's baseline (fake timer lateness, SDK, GC).
+            fake.ClearLog();
+            var stamps = new List<DateTimeOffset>();
+            var directText = new StringBuilder();
+            await foreach (var u in direct.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, Content("""{"tokens":200,"tps":100,"ttft_ms":0}"""))], new ChatOptions { MaxOutputTokens = 16000 }))
+                if (u.Text.Length > 0) { stamps.Add(DateTimeOffset.UtcNow); directText.Append(u.Text); }
+            var dr = fake.Requests.Single();
+            if (stamps.Count == 200)
+                for (var k = 0; k < stamps.Count; k++)
+                    relayDirectEach.Add((stamps[k] - dr.FirstTokenAt!.Value).TotalMilliseconds - k * 10.0);
         }
         Line("## 2. Per-token relay latency");
         Line();
-        Line($"{relayRuns} answers of 200 tokens at 100 tokens/s (`ttft_ms: 0`) through THÉRÈSE, read to the end. The fake logs when it wrote and");
+        Line($"{relayRuns} answers of 200 tokens at 100 tokens/s (`ttft_ms: 0`) through THÉRÈSE, read to the end (each followed by the same answer read directly with the SDK, for the baseline row). The fake logs when it wrote and");
         Line("flushed its first and last token; the client stamps each `delta` as the SSE parser yields it (same process, same clock).");
         Line("*All tokens (estimate)*: the fake paces token k at exactly start + k/tps (Stopwatch schedule, no drift), so token k's write");
         Line("time is taken as `FirstTokenAt + k × 10 ms`; this estimate also counts any lateness of the fake's own timer.");
@@ -176,6 +188,7 @@ public static class BenchProgram
         Line(new Stats(relayFirst).Row("first token: fake `FirstTokenAt` → client first `delta`"));
         Line(new Stats(relayLast).Row("last token: fake `LastTokenAt` → client last `delta`"));
         Line(new Stats(relayEach).Row($"every token (estimate, {relayEach.Count} tokens)"));
+        Line(new Stats(relayDirectEach).Row($"baseline, same estimate, SDK straight to the fake ({relayDirectEach.Count} tokens)"));
         Line();
         Line(relayMismatch == 0
             ? "Every run: 200 `delta` events, one per provider token, concatenation identical to the fake's text."
@@ -410,11 +423,17 @@ public static class BenchProgram
             Line();
         }
 
-        Line($"Whole run: {total.Elapsed.TotalSeconds:0} s.");
+        Line($"Whole run: {total.Elapsed.TotalSeconds:0} s. Load average at the end: {LoadAverage()}.");
         var root = RepoRoot();
         await File.WriteAllTextAsync(Path.Combine(root, "bench", "results.md"), md.ToString());
         Progress($"written {Path.Combine(root, "bench", "results.md")}");
         return 0;
+
+        static string LoadAverage()
+        {
+            try { return string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+            catch (IOException) { return "unknown"; }
+        }
 
         static int[] Gcs() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 
