@@ -34,6 +34,9 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
     /// <summary>Browser window size; tests may override it.</summary>
     protected virtual ViewportSize Viewport => new() { Width = 1280, Height = 900 };
 
+    /// <summary>True to ignore the page's Content-Security-Policy (to test the renderer without that safety net).</summary>
+    protected virtual bool BypassCsp => false;
+
     public async Task InitializeAsync()
     {
         Assertions.SetDefaultExpectTimeout(10_000);
@@ -43,6 +46,7 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
             BaseURL = Host.BaseUrl,
             ViewportSize = Viewport,
             Locale = "fr-FR",
+            BypassCSP = BypassCsp,
         });
         Context.SetDefaultTimeout(15_000);
         Page = await Context.NewPageAsync();
