@@ -197,7 +197,7 @@ public static class BenchProgram
 
         // ---------------------------------------------------------------- 3. stop latency
         Progress($"3. stop latency: {stopRuns} runs");
-        var stopLat = new List<double>(); var afterCancel = new List<double>(); var savedLat = new List<double>();
+        var stopLat = new List<double>(); var afterCancel = new List<double>(); var inFlight = new List<double>(); var savedLat = new List<double>();
         var statuses = new Dictionary<string, int>(); var savedPrefixOk = 0;
         for (var i = 0; i < stopRuns; i++)
         {
@@ -209,6 +209,8 @@ public static class BenchProgram
             var received = s.Deltas.Count();
             var clientText = s.Text;
             var conversationId = s.ConversationId!;
+            var live = fake.Requests.Single();
+            var sentAtCancel = live.TokensSent;
             var cancelAt = DateTimeOffset.UtcNow; var cancelTicks = Stopwatch.GetTimestamp();
             await cts.CancelAsync();
             await s.DisposeAsync();
@@ -228,22 +230,24 @@ public static class BenchProgram
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
             if (saved.StartsWith(clientText, StringComparison.Ordinal)) savedPrefixOk++;
             await Task.Delay(150); // nothing more may be sent after the disconnect
-            afterCancel.Add(r.TokensSent - received);
+            afterCancel.Add(r.TokensSent - sentAtCancel);
+            inFlight.Add(sentAtCancel - received);
         }
         Line("## 3. Stop latency");
         Line();
         Line($"{stopRuns} answers of 2,000 tokens at 100 tokens/s. The client (HttpClient with `SocketsHttpHandler {{ MaxResponseDrainSize = 0 }}`,");
         Line("as a browser closes its connection) reads 5 to 44 `delta` events, then cancels its token and disposes the response.");
         Line("*Stop latency* = fake `DisconnectedAt` (Kestrel saw the provider connection close) − the moment the client cancelled:");
-        Line("the time during which the provider could still generate and bill. *Tokens after Stop* = fake `TokensSent` (read 150 ms after");
-        Line("the disconnect) − `delta` events the client had received.");
+        Line("the time during which the provider could still generate and bill.");
         Line();
         Line(Stats.Header);
         Line(new Stats(stopLat).Row("client cancels → provider connection closed"));
         Line(new Stats(savedLat).Row("client cancels → answer saved with its final status (API polled every 5 ms)"));
         Line();
         var ac = new Stats(afterCancel);
-        Line($"Tokens the fake sent beyond what the client had received: p50 {ac.P50:0}, p95 {ac.P95:0}, max {ac.Max:0} (at 100 tokens/s one token is 10 ms).");
+        var inf = new Stats(inFlight);
+        Line($"**Tokens the fake sent after the cancel** (`TokensSent` 150 ms after the disconnect − `TokensSent` read at the cancel moment): p50 {ac.P50:0}, p95 {ac.P95:0}, max {ac.Max:0} (at 100 tokens/s one token is 10 ms).");
+        Line($"Tokens already sent by the fake but not yet read by the client at the cancel (in the sockets and THÉRÈSE's queue; they were generated before Stop): p50 {inf.P50:0}, p95 {inf.P95:0}, max {inf.Max:0}.");
         Line($"Final status saved: {string.Join(", ", statuses.Select(kv => $"{kv.Key} × {kv.Value}"))}; saved text starts with exactly what the client received in {savedPrefixOk}/{stopRuns} runs.");
         Line();
 
