@@ -61,4 +61,32 @@ describe('MessageItem', () => {
     expect(screen.getByTestId('message-error')).toHaveTextContent('Aucun modèle de langage n’est configuré.');
     expect(screen.getByText(/Therese:Llm:Provider, Therese:Llm:Model/)).toBeInTheDocument();
   });
+
+  it('« Copier » copies the Markdown source and says « Copié »', async () => {
+    const user = userEvent.setup();
+    const writeText = vi.spyOn(navigator.clipboard, 'writeText').mockResolvedValue();
+    render(<MessageItem message={assistant({ usage: { input_tokens: 120, output_tokens: 348 } })} />);
+    await user.click(screen.getByTestId('copy-button'));
+    expect(writeText).toHaveBeenCalledWith('Réponse **partielle**');
+    expect(screen.getByTestId('copy-button')).toHaveTextContent('Copié');
+    expect(screen.getByText('120 → 348 jetons')).toBeInTheDocument();
+  });
+
+  it('offers Régénérer and Continuer only when given, and notes an answer still written on the server', async () => {
+    const onContinue = vi.fn();
+    const { rerender } = render(
+      <MessageItem message={assistant({ status: 'stopped', saved: true })} onRegenerate={vi.fn()} onContinue={onContinue} />,
+    );
+    expect(screen.getByTestId('regenerate-button')).toHaveTextContent('Régénérer');
+    await userEvent.setup().click(screen.getByTestId('continue-button'));
+    expect(onContinue).toHaveBeenCalled();
+
+    rerender(<MessageItem message={assistant({ status: 'complete', saved: true })} onContinue={onContinue} />);
+    expect(screen.queryByTestId('continue-button')).toBeNull();
+    expect(screen.queryByTestId('regenerate-button')).toBeNull();
+
+    rerender(<MessageItem message={assistant({ status: 'streaming', generatingOnServer: true })} />);
+    expect(screen.getByText('Réponse en cours de génération…')).toBeInTheDocument();
+    expect(screen.queryByTestId('streaming-cursor')).toBeNull();
+  });
 });

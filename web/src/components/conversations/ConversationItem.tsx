@@ -27,7 +27,9 @@ export const ConversationItem = memo(function ConversationItem({
   const cancelled = useRef(false);
 
   useEffect(() => {
-    if (editing) field.current?.select();
+    if (!editing) return;
+    field.current?.focus();
+    field.current?.select();
   }, [editing]);
 
   const startEditing = () => {

@@ -1,0 +1,220 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { ConversationSummary } from '../api/conversations';
+import { router } from '../router/router';
+import { chatStore } from '../stores/chatStore';
+import { conversationsStore } from '../stores/conversationsStore';
+import { manualStream, sseEvent } from '../test/sse';
+import { App } from './App';
+
+const chatInitial = chatStore.getState();
+const listInitial = conversationsStore.getState();
+
+const summary = (id: string, title: string): ConversationSummary => ({
+  id,
+  title,
+  created_at: '2025-01-01T00:00:00Z',
+  updated_at: '2025-01-01T00:00:00Z',
+  message_count: 2,
+});
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+/** A fake server for the conversations API; `calls` records method and URL. */
+function fakeServer() {
+  let conversations = [summary('c1', 'Budget de la mairie'), summary('c2', 'Lettre aux adhérents')];
+  const calls: string[] = [];
+  let stream: ReturnType<typeof manualStream> | null = null;
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input), 'http://localhost');
+    const method = init?.method ?? 'GET';
+    calls.push(`${method} ${url.pathname}${url.search}`);
+    if (url.pathname === '/api/chat/stream') {
+      stream = manualStream();
+      return new Response(stream.stream, { headers: { 'Content-Type': 'text/event-stream' } });
+    }
+    if (url.pathname === '/api/conversations') {
+      const q = url.searchParams.get('q')?.toLowerCase();
+      const items = q ? conversations.filter((c) => c.title.toLowerCase().includes(q)) : conversations;
+      return json({ items, next_cursor: null });
+    }
+    const id = decodeURIComponent(url.pathname.split('/').at(-1)!);
+    const found = conversations.find((c) => c.id === id);
+    if (!found) return json({ title: 'Introuvable', status: 404, detail: 'Conversation introuvable.', code: 'not_found' }, 404);
+    if (method === 'PATCH') {
+      found.title = JSON.parse(String(init!.body)).title;
+      return json(found);
+    }
+    if (method === 'DELETE') {
+      conversations = conversations.filter((c) => c !== found);
+      return new Response(null, { status: 204 });
+    }
+    return json({
+      ...found,
+      messages: [
+        { id: `${id}-u`, conversation_id: id, role: 'user', content: found.title, status: 'complete', stop_reason: null, input_tokens: null, output_tokens: null, created_at: '', version_count: 1 },
+        { id: `${id}-a`, conversation_id: id, role: 'assistant', content: 'Réponse enregistrée', status: 'stopped', stop_reason: null, input_tokens: 120, output_tokens: 348, created_at: '', version_count: 2 },
+      ],
+    });
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return {
+    calls,
+    get stream() {
+      return stream!;
+    },
+    add: (c: ConversationSummary) => (conversations = [c, ...conversations]),
+  };
+}
+
+beforeEach(() => {
+  window.history.replaceState(null, '', '/');
+  router.store.setState({ path: '/' });
+  chatStore.setState({ messages: [], status: 'idle', conversationId: null, loadState: 'idle', loadError: null });
+  conversationsStore.setState({ items: [], nextCursor: null, query: '', loading: false, error: null });
+  vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => {
+    queueMicrotask(() => cb(performance.now()));
+    return 1;
+  });
+  vi.stubGlobal('cancelAnimationFrame', () => {});
+});
+
+afterEach(() => {
+  chatStore.getState().newConversation();
+  chatStore.setState(chatInitial, true);
+  conversationsStore.setState(listInitial, true);
+  vi.unstubAllGlobals();
+});
+
+const titles = () => screen.queryAllByTestId('conversation-item').map((item) => item.textContent);
+
+describe('App: conversation history', () => {
+  it('lists the conversations and opens one at /c/{id}, with its markers, tokens and versions', async () => {
+    fakeServer();
+    const user = userEvent.setup();
+    render(<App />);
+    await waitFor(() => expect(titles()).toEqual(['Budget de la mairie', 'Lettre aux adhérents']));
+
+    await user.click(screen.getByText('Budget de la mairie'));
+    expect(window.location.pathname).toBe('/c/c1');
+    const answer = await screen.findByTestId('message-assistant');
+    expect(answer).toHaveAttribute('data-status', 'stopped');
+    expect(screen.getByText('Réponse interrompue')).toBeInTheDocument();
+    expect(screen.getByText('120 → 348 jetons')).toBeInTheDocument();
+    expect(screen.getByText('2 versions')).toBeInTheDocument();
+    expect(screen.getByTestId('continue-button')).toBeInTheDocument();
+    expect(screen.getByTestId('regenerate-button')).toBeInTheDocument();
+    const items = screen.getAllByTestId('conversation-item');
+    expect(items[0]).toHaveAttribute('aria-current', 'page');
+    expect(items[1]).not.toHaveAttribute('aria-current');
+
+    // Back: the new-conversation page again.
+    act(() => {
+      window.history.replaceState(null, '', '/');
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    });
+    expect(await screen.findByText('Bonjour, je suis THÉRÈSE.')).toBeInTheDocument();
+    expect(chatStore.getState().conversationId).toBeNull();
+  });
+
+  it('filters by title through the server (q), after a pause in typing', async () => {
+    const server = fakeServer();
+    const user = userEvent.setup();
+    render(<App />);
+    await waitFor(() => expect(titles()).toHaveLength(2));
+    await user.type(screen.getByRole('searchbox', { name: 'Rechercher une conversation' }), 'lettre');
+    await waitFor(() => expect(titles()).toEqual(['Lettre aux adhérents']));
+    expect(server.calls.filter((c) => c.includes('q='))).toEqual(['GET /api/conversations?limit=30&q=lettre']);
+  });
+
+  it('renames inline: Enter saves, Escape cancels', async () => {
+    const server = fakeServer();
+    const user = userEvent.setup();
+    render(<App />);
+    await waitFor(() => expect(titles()).toHaveLength(2));
+
+    const first = screen.getAllByTestId('conversation-item')[0];
+    await user.click(within(first).getByTestId('rename-conversation'));
+    await user.keyboard('{Control>}a{/Control}Sans suite{Escape}');
+    expect(titles()[0]).toBe('Budget de la mairie');
+
+    await user.click(within(first).getByTestId('rename-conversation'));
+    const field = screen.getByRole('textbox', { name: 'Nouveau titre de la conversation' });
+    await user.clear(field);
+    await user.type(field, 'Budget 2026{Enter}');
+    await waitFor(() => expect(titles()[0]).toBe('Budget 2026'));
+    expect(server.calls).toContain('PATCH /api/conversations/c1');
+  });
+
+  it('deletes only after confirmation, and leaves the open conversation', async () => {
+    const server = fakeServer();
+    window.history.replaceState(null, '', '/c/c2');
+    router.store.setState({ path: '/c/c2' });
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByTestId('message-assistant');
+    await waitFor(() => expect(titles()).toHaveLength(2));
+
+    const second = screen.getAllByTestId('conversation-item')[1];
+    await user.click(within(second).getByTestId('delete-conversation'));
+    await user.click(screen.getByTestId('cancel-delete'));
+    expect(server.calls.some((c) => c.startsWith('DELETE'))).toBe(false);
+
+    await user.click(within(second).getByTestId('delete-conversation'));
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('Lettre aux adhérents');
+    await user.click(screen.getByTestId('confirm-delete'));
+    await waitFor(() => expect(titles()).toEqual(['Budget de la mairie']));
+    expect(server.calls).toContain('DELETE /api/conversations/c2');
+    expect(window.location.pathname).toBe('/');
+    expect(await screen.findByText('Bonjour, je suis THÉRÈSE.')).toBeInTheDocument();
+  });
+
+  it('« Nouvelle conversation » and Ctrl+N go back to /', async () => {
+    fakeServer();
+    window.history.replaceState(null, '', '/c/c1');
+    router.store.setState({ path: '/c/c1' });
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByTestId('message-assistant');
+
+    await user.click(screen.getByTestId('new-conversation'));
+    expect(window.location.pathname).toBe('/');
+    expect(screen.queryByTestId('message-assistant')).toBeNull();
+
+    await user.click(screen.getAllByTestId('conversation-item')[0].querySelector('a')!);
+    await screen.findByTestId('message-assistant');
+    const event = new KeyboardEvent('keydown', { key: 'n', ctrlKey: true, cancelable: true, bubbles: true });
+    act(() => void window.dispatchEvent(event));
+    expect(event.defaultPrevented).toBe(true);
+    expect(window.location.pathname).toBe('/');
+    expect(chatStore.getState().conversationId).toBeNull();
+  });
+
+  it('gives a new conversation its address and lists it after the first start', async () => {
+    const server = fakeServer();
+    const user = userEvent.setup();
+    render(<App />);
+    await waitFor(() => expect(titles()).toHaveLength(2));
+    await user.type(screen.getByTestId('chat-input'), 'Plan de communication{Enter}');
+    server.add(summary('c9', 'Plan de communication'));
+    act(() => server.stream.push(sseEvent({ type: 'start', content: '', conversation_id: 'c9', message_id: 'm9' })));
+    await waitFor(() => expect(window.location.pathname).toBe('/c/c9'));
+    await waitFor(() => expect(titles()[0]).toBe('Plan de communication'));
+    expect(screen.getAllByTestId('conversation-item')[0]).toHaveAttribute('aria-current', 'page');
+    // The list refresh does not reload the conversation being written.
+    expect(server.calls.filter((c) => c === 'GET /api/conversations/c9')).toEqual([]);
+  });
+
+  it('shows a French message for an unknown conversation, with a way back', async () => {
+    fakeServer();
+    window.history.replaceState(null, '', '/c/inconnue');
+    router.store.setState({ path: '/c/inconnue' });
+    render(<App />);
+    expect(await screen.findByText("Cette conversation n'existe pas ou a été supprimée.")).toBeInTheDocument();
+    fireEvent.click(within(screen.getByTestId('conversation-not-found')).getByRole('button', { name: 'Nouvelle conversation' }));
+    expect(window.location.pathname).toBe('/');
+    expect(await screen.findByText('Bonjour, je suis THÉRÈSE.')).toBeInTheDocument();
+  });
+});
