@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Therese.E2E.Infrastructure;
+using Therese.FakeLlm;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Therese.E2E;
+
+/// <summary>A 5,000-token Markdown answer streams without blocking the page (no long task over 50 ms).</summary>
+public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutputHelper output)
+    : E2ETest<LongAnswerFixture>(fixture, output), IClassFixture<LongAnswerFixture>
+{
+    private const int Tokens = 5000;
+
+    [Fact]
+    public Task Long_markdown_answer_streams_without_long_tasks_and_arrives_complete() => RunAsync(async () =>
+    {
+        await Page.AddInitScriptAsync(
+            """
+            window.__longTasks = [];
+            window.__frames = [];
+            window.__maxFrameGap = 0;
+            new PerformanceObserver((list) => {
+              for (const e of list.getEntries()) window.__longTasks.push({
+                start: e.startTime, duration: e.duration, name: e.name,
+                attribution: (e.attribution || []).map((a) => `${a.containerType} ${a.containerName} ${a.containerSrc}`).join('; '),
+              });
+            }).observe({ type: 'longtask', buffered: true });
+            try {
+              // Long animation frames say which script and how much layout made a frame long.
+              new PerformanceObserver((list) => {
+                for (const e of list.getEntries()) window.__frames.push({
+                  start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
+                  render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+                  scripts: e.scripts.map((s) => `${s.invoker} ${s.sourceFunctionName || ''} ${Math.round(s.duration)} ms (layout ${Math.round(s.forcedStyleAndLayoutDuration)} ms)`).join('; '),
+                });
+              }).observe({ type: 'long-animation-frame', buffered: true });
+            } catch { /* not supported: the long tasks still count */ }
+            // The longest gap between two animation frames while watching: the page's worst stall, even under 50 ms.
+            window.__watchFrames = () => {
+              let last = performance.now();
+              window.__maxFrameGap = 0;
+              window.__watching = true;
+              const tick = (now) => {
+                window.__maxFrameGap = Math.max(window.__maxFrameGap, now - last);
+                last = now;
+                if (window.__watching) requestAnimationFrame(tick);
+              };
+              requestAnimationFrame(tick);
+            };
+            """);
+        await OpenAsync();
+        // THERESE_E2E_PROFILE=1: also record a CPU profile of the page (saved beside the test binaries).
+        var profiler = Environment.GetEnvironmentVariable("THERESE_E2E_PROFILE") == "1" ? await Context.NewCDPSessionAsync(Page) : null;
+        if (profiler is not null)
+        {
+            await profiler.SendAsync("Profiler.enable");
+            await profiler.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 250 });
+            await profiler.SendAsync("Profiler.start");
+        }
+        var start = await Page.EvaluateAsync<double>("() => { window.__watchFrames(); return performance.now(); }");
+        await SendAsync(Fake.Message(new { tokens = Tokens, markdown = true, tps = 500, ttft_ms = 100 }, "Un long rapport, s’il vous plaît"));
+
+        // No Playwright `Expect` while measuring: its polling computes an aria snapshot of the whole page
+        // for the failure message (measured: ~1 s of main-thread time, long tasks of its own). Wait on the
+        // fake's log, then on a cheap page predicate.
+        await FakeLlm.WaitForRequestAsync(r => r.CompletedAt is not null || r.DisconnectedAt is not null, TimeSpan.FromSeconds(60));
+        await Page.WaitForFunctionAsync(
+            "() => [...document.querySelectorAll('[data-testid=message-assistant]')].at(-1)?.getAttribute('data-status') !== 'streaming'",
+            null, new PageWaitForFunctionOptions { PollingInterval = 100, Timeout = 30_000 });
+        var end = await Page.EvaluateAsync<double>("() => performance.now()");
+        if (profiler is not null) await SaveProfileAsync(profiler);
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        var request = FakeLlm.Requests.Single();
+        Assert.Equal(Tokens, request.TokensSent);
+        var streamed = (request.LastTokenAt!.Value - request.FirstTokenAt!.Value).TotalSeconds;
+
+        var statsJson = await Page.EvaluateAsync<string>(
+            """
+            ([start, end]) => {
+              window.__watching = false;
+              return JSON.stringify({
+                longTasks: window.__longTasks.filter((t) => t.start >= start && t.start <= end),
+                frames: window.__frames.filter((f) => f.start >= start && f.start <= end),
+                maxFrameGap: window.__maxFrameGap,
+              });
+            }
+            """, new[] { start, end });
+        var stats = JsonSerializer.Deserialize<FrameStats>(statsJson, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var longest = stats.LongTasks.Count == 0 ? 0 : stats.LongTasks.Max(t => t.Duration);
+        Output.WriteLine($"{Tokens} tokens streamed by the fake in {streamed:F1} s; " +
+                         $"long tasks (> 50 ms) while streaming: {stats.LongTasks.Count}, longest {longest:F0} ms; " +
+                         $"longest gap between two animation frames: {stats.MaxFrameGap:F0} ms");
+        foreach (var t in stats.LongTasks)
+            Output.WriteLine($"  long task at {t.Start - start:F0} ms: {t.Duration:F0} ms ({t.Name}; {t.Attribution})");
+        foreach (var f in stats.Frames)
+            Output.WriteLine($"  long frame at {f.Start - start:F0} ms: {f.Duration:F0} ms, blocking {f.Blocking:F0} ms, render {f.Render:F0} ms; {f.Scripts}");
+
+        // The whole answer is on screen: the same words in the same order (Markdown syntax and emoji aside).
+        var shown = Words(await LastContent.InnerTextAsync()).Where(w => w != "Copier").ToList(); // « Copier »: code block buttons
+        var expected = Words(FakeText.Text(Tokens, markdown: true)).ToList();
+        var firstDiff = Enumerable.Range(0, Math.Min(shown.Count, expected.Count)).FirstOrDefault(i => shown[i] != expected[i], -1);
+        Assert.True(shown.Count == expected.Count && firstDiff == -1,
+            $"the rendered answer differs from the streamed one: {shown.Count} words shown, {expected.Count} sent, first difference at word {firstDiff}; " +
+            $"last words shown: {string.Join(' ', shown.TakeLast(12))}; last words sent: {string.Join(' ', expected.TakeLast(12))}");
+
+        Assert.True(stats.LongTasks.Count == 0,
+            $"{stats.LongTasks.Count} long task(s) while streaming, longest {longest:F0} ms: " +
+            string.Join("; ", stats.LongTasks.Select(t => $"{t.Duration:F0} ms at {t.Start - start:F0} ms")));
+    });
+
+    /// <summary>Saves the CPU profile and prints the functions with the most self time.</summary>
+    private async Task SaveProfileAsync(ICDPSession profiler)
+    {
+        var result = await profiler.SendAsync("Profiler.stop");
+        var profile = result!.Value.GetProperty("profile");
+        var path = Path.Combine(AppContext.BaseDirectory, "e2e-artifacts", "long-answer.cpuprofile");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, profile.GetRawText());
+        var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32());
+        var deltas = profile.GetProperty("timeDeltas").EnumerateArray().Select(d => d.GetDouble()).ToList();
+        var samples = profile.GetProperty("samples").EnumerateArray().Select(s => s.GetInt32()).ToList();
+        var self = new Dictionary<string, double>();
+        for (var i = 0; i < samples.Count - 1; i++)
+        {
+            var frame = nodes[samples[i]].GetProperty("callFrame");
+            var url = frame.GetProperty("url").GetString() ?? "";
+            var key = $"{frame.GetProperty("functionName").GetString()} {Path.GetFileName(url)}:{frame.GetProperty("lineNumber")}:{frame.GetProperty("columnNumber")}";
+            self[key] = self.GetValueOrDefault(key) + deltas[i + 1] / 1000.0;
+        }
+        Output.WriteLine($"CPU profile: {path}; most self time (ms):");
+        foreach (var (key, ms) in self.OrderByDescending(kv => kv.Value).Take(25)) Output.WriteLine($"  {ms,8:F1}  {key}");
+    }
+
+    private static IEnumerable<string> Words(string text) => WordRegex().Matches(text).Select(m => m.Value);
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex WordRegex();
+
+    private sealed class FrameStats
+    {
+        public List<LongTask> LongTasks { get; set; } = [];
+        public List<LongFrame> Frames { get; set; } = [];
+        public double MaxFrameGap { get; set; }
+    }
+
+    private sealed class LongTask
+    {
+        public double Start { get; set; }
+        public double Duration { get; set; }
+        public string Name { get; set; } = "";
+        public string Attribution { get; set; } = "";
+    }
+
+    private sealed class LongFrame
+    {
+        public double Start { get; set; }
+        public double Duration { get; set; }
+        public double Blocking { get; set; }
+        public double Render { get; set; }
+        public string Scripts { get; set; } = "";
+    }
+}
