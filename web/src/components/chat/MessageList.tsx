@@ -10,8 +10,9 @@ const FOLLOW_THRESHOLD = 48;
  * A long conversation renders only its last messages; scrolling near the top adds earlier ones,
  * a page at a time, so opening 2,000 messages costs about as much as opening 40.
  */
-export const INITIAL_WINDOW = 40;
-export const WINDOW_STEP = 40;
+export const INITIAL_WINDOW = 8;
+/** Small steps: a few Markdown answers per frame keep every task well under 100 ms. */
+export const WINDOW_STEP = 4;
 const LOAD_EARLIER_THRESHOLD = 600;
 
 interface MessageListProps {
@@ -56,6 +57,19 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
     if (following.current) scrollToEnd();
   }, [messages, scrollToEnd]);
 
+  // Messages off screen are laid out lazily (content-visibility) and code blocks may grow after the
+  // first paint: while following, any growth of the content keeps the bottom in view.
+  const content = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = content.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (following.current) scrollToEnd();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [scrollToEnd]);
+
   const start = Math.max(0, messages.length - windowSize);
   const hasEarlier = start > 0;
 
@@ -69,9 +83,15 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
     const el = scroller.current;
     const saved = anchor.current;
     anchor.current = null;
-    if (!el || !saved) return;
-    el.scrollTop = saved.top + (el.scrollHeight - saved.height);
-  }, [windowSize]);
+    if (!el) return;
+    if (saved) el.scrollTop = saved.top + (el.scrollHeight - saved.height);
+    // Still close to the top (or the content does not fill the view yet): one more step next frame.
+    if (!hasEarlier || el.scrollTop >= LOAD_EARLIER_THRESHOLD) return;
+    const frame = requestAnimationFrame(() => {
+      if (anchor.current === null) showEarlier();
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [windowSize, hasEarlier, showEarlier]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -107,7 +127,7 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
         className="h-full overflow-y-auto overscroll-contain"
         aria-label="Conversation"
       >
-        <div className="mx-auto flex w-full max-w-3xl flex-col gap-6 px-4 py-6">
+        <div ref={content} className="mx-auto flex w-full max-w-3xl flex-col gap-6 px-4 py-6">
           {hasEarlier && (
             <button
               type="button"
