@@ -1,9 +1,9 @@
 import { memo, useMemo, useRef, type ComponentProps } from 'react';
 import ReactMarkdown, { type Components, type ExtraProps } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
-import rehypeHighlight from 'rehype-highlight';
 import remend from 'remend';
 import { splitBlocks, type MarkdownBlock } from '../../markdown/blocks';
+import { rehypeCodeHighlight } from '../../markdown/highlight';
 import { rehypeStreamingCursor } from '../../markdown/streamingCursor';
 import { safeUrl } from '../../markdown/urls';
 import { CodeBlock } from './CodeBlock';
@@ -53,8 +53,8 @@ function heal(block: MarkdownBlock): string {
 }
 
 const remarkPlugins = [remarkGfm];
-const rehypePlugins = [[rehypeHighlight, { detect: false }]] as ComponentProps<typeof ReactMarkdown>['rehypePlugins'];
-const rehypePluginsWithCursor = [...(rehypePlugins ?? []), rehypeStreamingCursor];
+const rehypePlugins = [rehypeCodeHighlight];
+const rehypePluginsWithCursor = [rehypeCodeHighlight, rehypeStreamingCursor];
 
 const MarkdownBlockView = memo(function MarkdownBlockView({ source, cursor }: { source: string; cursor: boolean }) {
   return (
