@@ -19,8 +19,8 @@ done
 # One closing line for the whole suite.
 web_passed=$(grep -aoE 'Tests +[0-9]+ passed' "$log/web.txt" | grep -oE '[0-9]+' | tail -1)
 web_failed=$(grep -aoE 'Tests +.*[0-9]+ failed' "$log/web.txt" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | tail -1)
-net_passed=$(grep -aoE 'Passed: +[0-9]+' "$log/dotnet.txt" | grep -oE '[0-9]+' | paste -sd+ | bc)
-net_failed=$(grep -aoE 'Failed: +[0-9]+' "$log/dotnet.txt" | grep -oE '[0-9]+' | paste -sd+ | bc)
+net_passed=$(grep -aoE 'Passed: +[0-9]+' "$log/dotnet.txt" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+net_failed=$(grep -aoE 'Failed: +[0-9]+' "$log/dotnet.txt" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
 passed=$(( ${web_passed:-0} + ${net_passed:-0} ))
 failed=$(( ${web_failed:-0} + ${net_failed:-0} ))
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
