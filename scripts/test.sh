@@ -5,12 +5,11 @@ cd "$(dirname "$0")/.."
 log=$(mktemp -d)
 
 status=0
-( cd web && npm ci --no-audit --no-fund >/dev/null && npm test ) 2>&1 | tee "$log/web.txt"
+( cd web && npm ci --no-audit --no-fund >/dev/null && NO_COLOR=1 npm test ) 2>&1 | tee "$log/web.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # One test assembly at a time: the browser tests measure timing and should not share two cores with the rest.
-dotnet build THERESE.slnx 2>&1 | tail -3
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+dotnet build THERESE.slnx || status=1
 for project in tests/Therese.Tests tests/Therese.E2E; do
   dotnet test "$project" --no-build 2>&1 | tee -a "$log/dotnet.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
