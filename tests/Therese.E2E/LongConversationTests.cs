@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Therese.E2E.Infrastructure;
+using Therese.Server.Conversations;
+using Therese.Server.Storage;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Therese.E2E;
+
+/// <summary>
+/// A conversation of 2,000 messages (written straight into the database) opens from the sidebar and
+/// scrolls back to its first message with no long task over 100 ms.
+/// </summary>
+public sealed class LongConversationTests(E2EFixture fixture, ITestOutputHelper output)
+    : E2ETest<E2EFixture>(fixture, output), IClassFixture<E2EFixture>
+{
+    private const int Exchanges = 1000;
+    private const double MaxLongTaskMs = 100;
+    private const string FirstMarker = "Message d’ouverture n° 1";
+    private const string LastMarker = "Fin de la réponse n° 2000";
+
+    [Fact]
+    public Task Opening_and_scrolling_a_2000_message_conversation_has_no_long_task() => RunAsync(async () =>
+    {
+        var id = await SeedAsync();
+        await Page.AddInitScriptAsync(
+            """
+            window.__longTasks = [];
+            new PerformanceObserver((list) => {
+              for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+            }).observe({ type: 'longtask', buffered: true });
+            window.__frames = [];
+            try {
+              new PerformanceObserver((list) => {
+                for (const e of list.getEntries()) window.__frames.push({
+                  start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
+                  render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+                  scripts: e.scripts.map((s) => `${s.invoker} ${s.sourceFunctionName || ''} ${Math.round(s.duration)} ms (layout ${Math.round(s.forcedStyleAndLayoutDuration)} ms)`).join('; '),
+                });
+              }).observe({ type: 'long-animation-frame', buffered: true });
+            } catch { /* not supported: the long tasks still count */ }
+            """);
+        await OpenAsync("/");
+        var item = Page.Locator($"[data-testid=conversation-item][data-conversation-id='{id}']");
+        await Expect(item).ToBeVisibleAsync();
+        var profiler = await StartProfilerAsync();
+
+        // Opening: a client-side navigation from the sidebar, until the last message is on screen.
+        // (No Playwright `Expect` while measuring: cheap page predicates only.)
+        var clock = Stopwatch.StartNew();
+        var openStart = await Page.EvaluateAsync<double>("() => performance.now()");
+        await item.ClickAsync();
+        await Page.WaitForFunctionAsync(
+            """
+            (marker) => {
+              const list = document.querySelector('[data-testid=message-list]');
+              const all = list?.querySelectorAll('[data-testid=message-assistant]');
+              const last = all?.[all.length - 1];
+              if (!last || !last.textContent.includes(marker)) return false;
+              const a = last.getBoundingClientRect(), b = list.getBoundingClientRect();
+              return a.bottom > b.top && a.top < b.bottom;
+            }
+            """, LastMarker, new PageWaitForFunctionOptions { PollingInterval = 50, Timeout = 15_000 });
+        // Let the frame that shows it end, so its work counts as opening.
+        await Page.EvaluateAsync("() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))");
+        var openEnd = await Page.EvaluateAsync<double>("() => performance.now()");
+        var openMs = clock.ElapsedMilliseconds;
+
+        // Scrolling to the top with the mouse wheel; after each step wait until the list has moved.
+        var list = Page.GetByTestId("message-list");
+        var box = (await list.BoundingBoxAsync())!;
+        await Page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
+        clock.Restart();
+        var steps = 0;
+        const int maxSteps = 1200; // measured: ~570 (each load of earlier messages resets the scroll position, the wheel animation stops when earlier messages are added)
+        for (; steps < maxSteps; steps++)
+        {
+            var state = await ScrollStateAsync();
+            if (state.AtFirst) break;
+            await Page.Mouse.WheelAsync(0, -1500);
+            // Settled: the position changed (scrolled, or earlier messages were added above), or the top is reached.
+            await Page.WaitForFunctionAsync(
+                """
+                ([top, height]) => {
+                  const el = document.querySelector('[data-testid=message-list]');
+                  return el.scrollTop !== top || el.scrollHeight !== height || (el.scrollTop === 0 && !document.querySelector('[data-testid=load-earlier]'));
+                }
+                """, new[] { state.Top, state.Height }, new PageWaitForFunctionOptions { PollingInterval = 16, Timeout = 5_000 });
+        }
+        var scrollEnd = await Page.EvaluateAsync<double>("() => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))");
+        var scrollMs = clock.ElapsedMilliseconds;
+        var height = await list.EvaluateAsync<double>("el => el.scrollHeight");
+        if (profiler is not null) await SaveProfileAsync(profiler);
+
+        var statsJson = await Page.EvaluateAsync<string>("() => JSON.stringify({ longTasks: window.__longTasks, frames: window.__frames })");
+        var stats = JsonSerializer.Deserialize<Stats>(statsJson, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var opening = stats.LongTasks.Where(t => t.Start >= openStart && t.Start <= openEnd).ToList();
+        var scrolling = stats.LongTasks.Where(t => t.Start > openEnd && t.Start <= scrollEnd).ToList();
+        double Longest(List<LongTask> tasks) => tasks.Count == 0 ? 0 : tasks.Max(t => t.Duration);
+        Output.WriteLine($"opening: {openMs} ms to the last message; {opening.Count} long task(s) over 50 ms, longest {Longest(opening):F0} ms");
+        Output.WriteLine($"scrolling: {steps} wheel steps of -1500 px in {scrollMs} ms (list height at the end {height:F0} px); {scrolling.Count} long task(s) over 50 ms, longest {Longest(scrolling):F0} ms");
+        foreach (var t in opening.Concat(scrolling))
+            Output.WriteLine($"  long task at {t.Start - openStart:F0} ms: {t.Duration:F0} ms");
+        foreach (var f in stats.Frames.Where(f => f.Start >= openStart && f.Start <= scrollEnd && f.Duration > MaxLongTaskMs))
+            Output.WriteLine($"  long frame at {f.Start - openStart:F0} ms: {f.Duration:F0} ms, blocking {f.Blocking:F0} ms, render {f.Render:F0} ms; {f.Scripts}");
+
+        // The first message is on screen, the list has all 2,000.
+        Assert.True(steps < maxSteps, $"the first message was not reached after {maxSteps} wheel steps");
+        var first = Page.GetByTestId("message-user").First;
+        await Expect(first).ToContainTextAsync(FirstMarker);
+        await Expect(first).ToBeInViewportAsync();
+        await Expect(Page.GetByTestId("load-earlier")).ToHaveCountAsync(0);
+        await Expect(Page.GetByTestId("message-user")).ToHaveCountAsync(Exchanges);
+        await Expect(Page.GetByTestId("message-assistant")).ToHaveCountAsync(Exchanges);
+
+        Assert.True(Longest(opening) <= MaxLongTaskMs,
+            $"opening the conversation: long task of {Longest(opening):F0} ms (limit {MaxLongTaskMs} ms)");
+        Assert.True(Longest(scrolling) <= MaxLongTaskMs,
+            $"scrolling up: long task of {Longest(scrolling):F0} ms (limit {MaxLongTaskMs} ms): " +
+            string.Join("; ", scrolling.Where(t => t.Duration > MaxLongTaskMs).Select(t => $"{t.Duration:F0} ms at {t.Start - openStart:F0} ms")));
+    });
+
+    private async Task<(double Top, double Height, bool AtFirst)> ScrollStateAsync()
+    {
+        var s = await Page.EvaluateAsync<JsonElement>(
+            """
+            (marker) => {
+              const el = document.querySelector('[data-testid=message-list]');
+              const first = el.querySelector('[data-testid=message-user]');
+              const atFirst = !document.querySelector('[data-testid=load-earlier]') && !!first && first.textContent.includes(marker)
+                && first.getBoundingClientRect().top >= el.getBoundingClientRect().top - 1;
+              return { top: el.scrollTop, height: el.scrollHeight, atFirst };
+            }
+            """, FirstMarker);
+        return (s.GetProperty("top").GetDouble(), s.GetProperty("height").GetDouble(), s.GetProperty("atFirst").GetBoolean());
+    }
+
+    /// <summary>Writes the conversation straight into the server's database; returns its id.</summary>
+    private async Task<string> SeedAsync()
+    {
+        var dbs = Host.Services.GetRequiredService<IDbContextFactory<ThereseDb>>();
+        await using var db = await dbs.CreateDbContextAsync();
+        var id = Guid.CreateVersion7().ToString("N");
+        var start = DateTimeOffset.UtcNow.AddDays(-3);
+        var conversation = new Conversation
+        {
+            Id = id,
+            Title = "Longue conversation de 2 000 messages",
+            CreatedAt = start,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        for (var i = 1; i <= 2 * Exchanges; i++)
+        {
+            var user = i % 2 == 1;
+            conversation.Messages.Add(new Message
+            {
+                Id = Guid.CreateVersion7().ToString("N"),
+                ConversationId = id,
+                Role = user ? Roles.User : Roles.Assistant,
+                Content = user ? UserText(i) : AssistantText(i),
+                Status = MessageStatus.Complete,
+                InputTokens = user ? null : 100 + i,
+                OutputTokens = user ? null : 40 + i % 300,
+                CreatedAt = start.AddSeconds(i * 30),
+                Position = i,
+            });
+        }
+        db.Conversations.Add(conversation);
+        await db.SaveChangesAsync();
+        return id;
+    }
+
+    private static readonly string[] Subjects =
+    [
+        "la réunion du conseil d’administration", "le budget prévisionnel de l’association", "la fête de quartier",
+        "le rapport d’activité annuel", "la campagne d’adhésion", "le partenariat avec la mairie",
+        "la formation des bénévoles", "le site web de l’association", "la demande de subvention", "l’assemblée générale",
+    ];
+
+    private static string UserText(int position)
+    {
+        var subject = Subjects[position / 2 % Subjects.Length];
+        if (position == 1) return $"{FirstMarker} : peux-tu m’aider à préparer {subject} ?";
+        return (position / 2 % 4) switch
+        {
+            0 => $"Et pour {subject}, que proposes-tu ? (question {position})",
+            1 => $"Peux-tu reformuler le paragraphe sur {subject} en plus court ?\nJe le trouve un peu long. (question {position})",
+            2 => $"Écris-moi un petit script pour trier la liste des membres (question {position}).",
+            _ => $"Merci ! Une dernière chose sur {subject} : quels sont les délais à prévoir ? (question {position})",
+        };
+    }
+
+    private static string AssistantText(int position)
+    {
+        var subject = Subjects[position / 2 % Subjects.Length];
+        var text = new StringBuilder();
+        switch (position / 2 % 5)
+        {
+            case 0:
+                text.Append($"Bien sûr. Pour **{subject}**, je vous propose de procéder en trois temps : préparer, consulter, puis décider. ");
+                text.Append("L’essentiel est d’impliquer les bénévoles dès le départ et de garder une trace écrite de chaque étape.");
+                break;
+            case 1:
+                text.Append($"## Points clés pour {subject}\n\n");
+                text.Append("- Fixer une date et un lieu accessibles à tous ;\n- Envoyer l’ordre du jour **quinze jours** avant ;\n");
+                text.Append("- Prévoir un *pot de l’amitié* après la séance ;\n- Désigner un secrétaire de séance.\n\n");
+                text.Append("1. Convocation\n2. Émargement\n3. Vote des résolutions\n\nN’hésitez pas si vous voulez un modèle de convocation.");
+                break;
+            case 2:
+                text.Append("Voici un script Python qui trie les membres par nom puis par date d’adhésion :\n\n");
+                text.Append("```python\nimport csv\nfrom datetime import date\n\n");
+                text.Append("def lire_membres(chemin: str) -> list[dict]:\n    with open(chemin, encoding=\"utf-8\") as f:\n        return list(csv.DictReader(f))\n\n");
+                text.Append("membres = lire_membres(\"membres.csv\")\nmembres.sort(key=lambda m: (m[\"nom\"].lower(), m[\"adhesion\"]))\n");
+                text.Append("for m in membres:\n    print(f\"{m['nom']:<20} {m['adhesion']}\")\n```\n\n");
+                text.Append("Le fichier `membres.csv` doit avoir les colonnes `nom` et `adhesion` (format AAAA-MM-JJ).");
+                break;
+            case 3:
+                text.Append($"Version courte : {subject} demande surtout de l’anticipation. ");
+                text.Append("Comptez un mois de préparation, une semaine pour les relances, et gardez une marge pour les imprévus — ");
+                text.Append("ils arrivent toujours ! Pensez aussi à vérifier les statuts : certains délais y sont imposés.\n\n");
+                text.Append("> Astuce : un tableau partagé évite bien des courriels.");
+                break;
+            default:
+                text.Append("| Étape | Délai | Responsable |\n|---|---|---|\n| Convocation | J-15 | Secrétaire |\n");
+                text.Append("| Envoi des documents | J-8 | Trésorier |\n| Séance | J | Président·e |\n| Compte rendu | J+7 | Secrétaire |\n\n");
+                text.Append("Ces délais sont indicatifs ; vérifiez ce que prévoient vos statuts.");
+                break;
+        }
+        text.Append(position == 2 * Exchanges ? $"\n\n{LastMarker}." : $" (réponse {position})");
+        return text.ToString();
+    }
+
+    private async Task<ICDPSession?> StartProfilerAsync()
+    {
+        if (Environment.GetEnvironmentVariable("THERESE_E2E_PROFILE") != "1") return null;
+        var profiler = await Context.NewCDPSessionAsync(Page);
+        await profiler.SendAsync("Profiler.enable");
+        await profiler.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 250 });
+        await profiler.SendAsync("Profiler.start");
+        return profiler;
+    }
+
+    /// <summary>THERESE_E2E_PROFILE=1: saves the CPU profile and prints the functions with the most self time.</summary>
+    private async Task SaveProfileAsync(ICDPSession profiler)
+    {
+        var result = await profiler.SendAsync("Profiler.stop");
+        var profile = result!.Value.GetProperty("profile");
+        var path = Path.Combine(AppContext.BaseDirectory, "e2e-artifacts", "long-conversation.cpuprofile");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, profile.GetRawText());
+        var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32());
+        var deltas = profile.GetProperty("timeDeltas").EnumerateArray().Select(d => d.GetDouble()).ToList();
+        var samples = profile.GetProperty("samples").EnumerateArray().Select(s => s.GetInt32()).ToList();
+        var self = new Dictionary<string, double>();
+        for (var i = 0; i < samples.Count - 1; i++)
+        {
+            var frame = nodes[samples[i]].GetProperty("callFrame");
+            var url = frame.GetProperty("url").GetString() ?? "";
+            var key = $"{frame.GetProperty("functionName").GetString()} {Path.GetFileName(url)}:{frame.GetProperty("lineNumber")}:{frame.GetProperty("columnNumber")}";
+            self[key] = self.GetValueOrDefault(key) + deltas[i + 1] / 1000.0;
+        }
+        Output.WriteLine($"CPU profile: {path}; most self time (ms):");
+        foreach (var (key, ms) in self.OrderByDescending(kv => kv.Value).Take(25)) Output.WriteLine($"  {ms,8:F1}  {key}");
+    }
+
+    private sealed class Stats
+    {
+        public List<LongTask> LongTasks { get; set; } = [];
+        public List<Frame> Frames { get; set; } = [];
+    }
+
+    private sealed class LongTask
+    {
+        public double Start { get; set; }
+        public double Duration { get; set; }
+    }
+
+    private sealed class Frame
+    {
+        public double Start { get; set; }
+        public double Duration { get; set; }
+        public double Blocking { get; set; }
+        public double Render { get; set; }
+        public string Scripts { get; set; } = "";
+    }
+}
