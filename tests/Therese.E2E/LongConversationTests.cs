@@ -77,7 +77,7 @@ public sealed class LongConversationTests(E2EFixture fixture, ITestOutputHelper 
         await Page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
         clock.Restart();
         var steps = 0;
-        const int maxSteps = 1200; // measured: ~570 (each load of earlier messages resets the scroll position, the wheel animation stops when earlier messages are added)
+        const int maxSteps = 1200; // measured: ~570 steps (the wheel animation stops each time earlier messages are added)
         for (; steps < maxSteps; steps++)
         {
             var state = await ScrollStateAsync();
