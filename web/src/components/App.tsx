@@ -3,6 +3,7 @@ import { conversationPath, navigate, parseRoute, router, useRoute } from '../rou
 import { chatStore, useChatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
 import { ChatView } from './chat/ChatView';
+import { MarkdownWarmUp } from './chat/Markdown';
 import { Sidebar } from './conversations/Sidebar';
 
 /** The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`). */
@@ -68,6 +69,7 @@ export function App() {
 
   return (
     <div className="flex h-dvh bg-surface text-text">
+      <MarkdownWarmUp />
       <Sidebar
         activeId={activeId}
         open={menuOpen}

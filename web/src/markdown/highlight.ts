@@ -35,3 +35,21 @@ function languageOf(node: Element): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * highlight.js compiles a grammar the first time it is used, which can take tens of milliseconds
+ * (C#, C++…): long enough to stall the frame where a streaming answer opens its first code block.
+ * Compiling every grammar ahead, one per idle period, moves that cost to when nothing happens.
+ */
+export function warmUpHighlighter(): void {
+  const pending = lowlight.listLanguages();
+  const idle: (callback: () => void) => void =
+    typeof requestIdleCallback === 'function' ? (cb) => requestIdleCallback(cb) : (cb) => setTimeout(cb, 50);
+  const next = () => {
+    const language = pending.shift();
+    if (!language) return;
+    lowlight.highlight(language, 'x');
+    idle(next);
+  };
+  idle(next);
+}

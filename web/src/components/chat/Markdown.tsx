@@ -1,4 +1,4 @@
-import { memo, useMemo, useRef, type ComponentProps } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type ComponentProps } from 'react';
 import ReactMarkdown, { type Components, type ExtraProps } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import remend from 'remend';
@@ -98,3 +98,45 @@ function Table({ node: _node, ...rest }: ComponentProps<'table'> & ExtraProps) {
 }
 
 const components: Components = { a: Link, img: Image, pre: CodeBlock, table: Table };
+
+const WARM_UP_SAMPLE = [
+  '## Titre',
+  '',
+  'Un **paragraphe** avec un [lien](https://example.org), du `code` et une *emphase*.',
+  '',
+  '- un point',
+  '- un autre',
+  '',
+  '1. premier',
+  '2. second',
+  '',
+  '| Poste | Montant |',
+  '| --- | ---: |',
+  '| Subventions | 12 000 € |',
+  '',
+  '> Une citation.',
+  '',
+  '```csharp',
+  'var total = 12000 + 3500;',
+  '```',
+  '',
+].join('\n');
+
+/**
+ * Renders a sample answer once, hidden, while the page is idle. The first frames of a real answer
+ * then run code the JavaScript engine has already compiled, instead of stalling on first use.
+ */
+export function MarkdownWarmUp() {
+  const [stage, setStage] = useState<'waiting' | 'rendering' | 'done'>('waiting');
+  useEffect(() => {
+    if (stage === 'done' || typeof requestIdleCallback !== 'function') return;
+    const handle = requestIdleCallback(() => setStage(stage === 'waiting' ? 'rendering' : 'done'));
+    return () => cancelIdleCallback(handle);
+  }, [stage]);
+  if (stage !== 'rendering') return null;
+  return (
+    <div hidden aria-hidden="true">
+      <Markdown text={WARM_UP_SAMPLE} />
+    </div>
+  );
+}
