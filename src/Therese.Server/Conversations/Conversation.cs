@@ -3,12 +3,34 @@ namespace Therese.Server.Conversations;
 public sealed class Conversation
 {
     public required string Id { get; init; }
-    public required string Title { get; set; }
+    public required string Title
+    {
+        get;
+        set
+        {
+            field = value;
+            SearchKey = SearchKeyOf(value);
+        }
+    }
+
+    /// <summary>The title without case or accents, for search: « ÉTÉ » finds « été ».</summary>
+    public string SearchKey { get; private set; } = "";
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<Message> Messages { get; init; } = [];
 
     public const int TitleLength = 50;
+
+    public static string SearchKeyOf(string text)
+    {
+        var decomposed = text.Normalize(System.Text.NormalizationForm.FormD);
+        var kept = new System.Text.StringBuilder(decomposed.Length);
+        foreach (var c in decomposed)
+            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+                kept.Append(c);
+        return kept.ToString().Normalize(System.Text.NormalizationForm.FormC).ToLowerInvariant()
+            .Replace("œ", "oe").Replace("æ", "ae");
+    }
 
     /// <summary>The first 50 text elements of the first user message, on one line.</summary>
     public static string TitleFrom(string firstMessage)

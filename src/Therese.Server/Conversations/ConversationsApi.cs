@@ -39,8 +39,8 @@ public static class ConversationsApi
         var query = db.Conversations.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(q))
         {
-            var pattern = "%" + q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            query = query.Where(c => EF.Functions.Like(c.Title, pattern, "\\"));
+            var pattern = "%" + Conversation.SearchKeyOf(q.Trim()).Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            query = query.Where(c => EF.Functions.Like(c.SearchKey, pattern, "\\"));
         }
         if (!string.IsNullOrEmpty(cursor))
         {
@@ -131,7 +131,9 @@ public static class ConversationsApi
         if (ValidTitle(body.Title) is not { } title) return InvalidTitle();
 
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var renamed = await db.Conversations.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title), ct);
+        var key = Conversation.SearchKeyOf(title);
+        var renamed = await db.Conversations.Where(c => c.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title).SetProperty(c => c.SearchKey, key), ct);
         if (renamed == 0) return Problems.NotFound();
         return TypedResults.Ok(await LoadAsync(db, id, ct));
     }

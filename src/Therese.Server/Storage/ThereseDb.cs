@@ -15,6 +15,7 @@ public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : DbContext(o
             c.ToTable("conversations");
             c.Property(x => x.Id).HasMaxLength(64);
             c.Property(x => x.Title).HasMaxLength(200);
+            c.Property(x => x.SearchKey).HasMaxLength(400);
             c.HasIndex(x => x.UpdatedAt);
             c.HasMany(x => x.Messages).WithOne().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -59,6 +59,29 @@ public sealed class ConversationsApiTests : ServerTest
         Assert.Equal(Enumerable.Reverse(ids), seen);
     }
 
+    [Theory]
+    [InlineData("ÉCLAIRAGE")]
+    [InlineData("eclairage")]
+    [InlineData("clairage publ")]
+    [InlineData("cœur")]
+    public async Task Search_ignores_case_and_accents(string q)
+    {
+        await Http.PostAsync("/api/conversations", Body("""{"title":"Éclairage public du cœur de ville"}"""));
+        await Http.PostAsync("/api/conversations", Body("""{"title":"Budget 2027"}"""));
+        var page = await Json(await Http.GetAsync($"/api/conversations?q={Uri.EscapeDataString(q)}"), HttpStatusCode.OK);
+        Assert.Equal(["Éclairage public du cœur de ville"], page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("title").GetString()));
+    }
+
+    [Fact]
+    public async Task A_renamed_conversation_is_found_by_its_new_title()
+    {
+        var id = (await Json(await Http.PostAsync("/api/conversations", Body("""{"title":"Ancien"}""")), HttpStatusCode.Created)).GetProperty("id").GetString();
+        await Http.PatchAsync($"/api/conversations/{id}", Body("""{"title":"Fête du village"}"""));
+        var page = await Json(await Http.GetAsync("/api/conversations?q=FETE"), HttpStatusCode.OK);
+        Assert.Equal(id, page.GetProperty("items")[0].GetProperty("id").GetString());
+        Assert.Equal(0, (await Json(await Http.GetAsync("/api/conversations?q=ancien"), HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
+    }
+
     [Fact]
     public async Task Get_returns_every_message_with_status_and_usage()
     {
