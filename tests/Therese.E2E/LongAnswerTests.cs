@@ -53,13 +53,7 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
             """);
         await OpenAsync();
         // THERESE_E2E_PROFILE=1: also record a CPU profile of the page (saved beside the test binaries).
-        var profiler = Environment.GetEnvironmentVariable("THERESE_E2E_PROFILE") == "1" ? await Context.NewCDPSessionAsync(Page) : null;
-        if (profiler is not null)
-        {
-            await profiler.SendAsync("Profiler.enable");
-            await profiler.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 250 });
-            await profiler.SendAsync("Profiler.start");
-        }
+        var profiler = await PageProfiler.StartAsync(Context, Page);
         var start = await Page.EvaluateAsync<double>("() => { window.__watchFrames(); return performance.now(); }");
         await SendAsync(Fake.Message(new { tokens = Tokens, markdown = true, tps = 500, ttft_ms = 100 }, "Un long rapport, s’il vous plaît"));
 
@@ -71,7 +65,7 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
             "() => [...document.querySelectorAll('[data-testid=message-assistant]')].at(-1)?.getAttribute('data-status') !== 'streaming'",
             null, new PageWaitForFunctionOptions { PollingInterval = 100, Timeout = 30_000 });
         var end = await Page.EvaluateAsync<double>("() => performance.now()");
-        if (profiler is not null) await SaveProfileAsync(profiler);
+        if (profiler is not null) await PageProfiler.SaveAsync(profiler, "long-answer", Output);
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
         var request = FakeLlm.Requests.Single();
         Assert.Equal(Tokens, request.TokensSent);
@@ -110,29 +104,6 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
             $"{stats.LongTasks.Count} long task(s) while streaming, longest {longest:F0} ms: " +
             string.Join("; ", stats.LongTasks.Select(t => $"{t.Duration:F0} ms at {t.Start - start:F0} ms")));
     });
-
-    /// <summary>Saves the CPU profile and prints the functions with the most self time.</summary>
-    private async Task SaveProfileAsync(ICDPSession profiler)
-    {
-        var result = await profiler.SendAsync("Profiler.stop");
-        var profile = result!.Value.GetProperty("profile");
-        var path = Path.Combine(AppContext.BaseDirectory, "e2e-artifacts", "long-answer.cpuprofile");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, profile.GetRawText());
-        var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32());
-        var deltas = profile.GetProperty("timeDeltas").EnumerateArray().Select(d => d.GetDouble()).ToList();
-        var samples = profile.GetProperty("samples").EnumerateArray().Select(s => s.GetInt32()).ToList();
-        var self = new Dictionary<string, double>();
-        for (var i = 0; i < samples.Count - 1; i++)
-        {
-            var frame = nodes[samples[i]].GetProperty("callFrame");
-            var url = frame.GetProperty("url").GetString() ?? "";
-            var key = $"{frame.GetProperty("functionName").GetString()} {Path.GetFileName(url)}:{frame.GetProperty("lineNumber")}:{frame.GetProperty("columnNumber")}";
-            self[key] = self.GetValueOrDefault(key) + deltas[i + 1] / 1000.0;
-        }
-        Output.WriteLine($"CPU profile: {path}; most self time (ms):");
-        foreach (var (key, ms) in self.OrderByDescending(kv => kv.Value).Take(25)) Output.WriteLine($"  {ms,8:F1}  {key}");
-    }
 
     private static IEnumerable<string> Words(string text) => WordRegex().Matches(text).Select(m => m.Value);
 

@@ -48,7 +48,7 @@ public sealed class LongConversationTests(E2EFixture fixture, ITestOutputHelper 
         await OpenAsync("/");
         var item = Page.Locator($"[data-testid=conversation-item][data-conversation-id='{id}']");
         await Expect(item).ToBeVisibleAsync();
-        var profiler = await StartProfilerAsync();
+        var profiler = await PageProfiler.StartAsync(Context, Page);
 
         // Opening: a client-side navigation from the sidebar, until the last message is on screen.
         // (No Playwright `Expect` while measuring: cheap page predicates only.)
@@ -95,7 +95,7 @@ public sealed class LongConversationTests(E2EFixture fixture, ITestOutputHelper 
         var scrollEnd = await Page.EvaluateAsync<double>("() => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))");
         var scrollMs = clock.ElapsedMilliseconds;
         var height = await list.EvaluateAsync<double>("el => el.scrollHeight");
-        if (profiler is not null) await SaveProfileAsync(profiler);
+        if (profiler is not null) await PageProfiler.SaveAsync(profiler, "long-conversation", Output);
 
         var statsJson = await Page.EvaluateAsync<string>("() => JSON.stringify({ longTasks: window.__longTasks, frames: window.__frames })");
         var stats = JsonSerializer.Deserialize<Stats>(statsJson, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
@@ -233,39 +233,6 @@ public sealed class LongConversationTests(E2EFixture fixture, ITestOutputHelper 
         }
         text.Append(position == 2 * Exchanges ? $"\n\n{LastMarker}." : $" (réponse {position})");
         return text.ToString();
-    }
-
-    private async Task<ICDPSession?> StartProfilerAsync()
-    {
-        if (Environment.GetEnvironmentVariable("THERESE_E2E_PROFILE") != "1") return null;
-        var profiler = await Context.NewCDPSessionAsync(Page);
-        await profiler.SendAsync("Profiler.enable");
-        await profiler.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 250 });
-        await profiler.SendAsync("Profiler.start");
-        return profiler;
-    }
-
-    /// <summary>THERESE_E2E_PROFILE=1: saves the CPU profile and prints the functions with the most self time.</summary>
-    private async Task SaveProfileAsync(ICDPSession profiler)
-    {
-        var result = await profiler.SendAsync("Profiler.stop");
-        var profile = result!.Value.GetProperty("profile");
-        var path = Path.Combine(AppContext.BaseDirectory, "e2e-artifacts", "long-conversation.cpuprofile");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, profile.GetRawText());
-        var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32());
-        var deltas = profile.GetProperty("timeDeltas").EnumerateArray().Select(d => d.GetDouble()).ToList();
-        var samples = profile.GetProperty("samples").EnumerateArray().Select(s => s.GetInt32()).ToList();
-        var self = new Dictionary<string, double>();
-        for (var i = 0; i < samples.Count - 1; i++)
-        {
-            var frame = nodes[samples[i]].GetProperty("callFrame");
-            var url = frame.GetProperty("url").GetString() ?? "";
-            var key = $"{frame.GetProperty("functionName").GetString()} {Path.GetFileName(url)}:{frame.GetProperty("lineNumber")}:{frame.GetProperty("columnNumber")}";
-            self[key] = self.GetValueOrDefault(key) + deltas[i + 1] / 1000.0;
-        }
-        Output.WriteLine($"CPU profile: {path}; most self time (ms):");
-        foreach (var (key, ms) in self.OrderByDescending(kv => kv.Value).Take(25)) Output.WriteLine($"  {ms,8:F1}  {key}");
     }
 
     private sealed class Stats
