@@ -50,7 +50,7 @@ public sealed class ThereseHost : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         var host = new ThereseHost(fake, dataDir, all);
-        host.Start();
+        await host.StartOnOwnThreadAsync();
         return host;
     }
 
@@ -79,8 +79,12 @@ public sealed class ThereseHost : IAsyncDisposable
     public async Task RestartAsync()
     {
         if (_app is not null) await _app.DisposeAsync();
-        Start();
+        await StartOnOwnThreadAsync();
     }
+
+    /// <summary>WebApplicationFactory starts its host synchronously: keep that wait off the thread pool.</summary>
+    private Task StartOnOwnThreadAsync() =>
+        Task.Factory.StartNew(Start, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     public IServiceProvider Services => _app!.Services;
 
