@@ -17,27 +17,10 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
     [Fact]
     public Task Long_markdown_answer_streams_without_long_tasks_and_arrives_complete() => RunAsync(async () =>
     {
+        await Page.AddInitScriptAsync(LongTasks.ObserverScript);
         await Page.AddInitScriptAsync(
             """
-            window.__longTasks = [];
-            window.__frames = [];
             window.__maxFrameGap = 0;
-            new PerformanceObserver((list) => {
-              for (const e of list.getEntries()) window.__longTasks.push({
-                start: e.startTime, duration: e.duration, name: e.name,
-                attribution: (e.attribution || []).map((a) => `${a.containerType} ${a.containerName} ${a.containerSrc}`).join('; '),
-              });
-            }).observe({ type: 'longtask', buffered: true });
-            try {
-              // Long animation frames say which script and how much layout made a frame long.
-              new PerformanceObserver((list) => {
-                for (const e of list.getEntries()) window.__frames.push({
-                  start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
-                  render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
-                  scripts: e.scripts.map((s) => `${s.invoker} ${s.sourceFunctionName || ''} ${Math.round(s.duration)} ms (layout ${Math.round(s.forcedStyleAndLayoutDuration)} ms)`).join('; '),
-                });
-              }).observe({ type: 'long-animation-frame', buffered: true });
-            } catch { /* not supported: the long tasks still count */ }
             // The longest gap between two animation frames while watching: the page's worst stall, even under 50 ms.
             window.__watchFrames = () => {
               let last = performance.now();

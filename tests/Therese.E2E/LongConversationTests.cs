@@ -28,23 +28,7 @@ public sealed class LongConversationTests(E2EFixture fixture, ITestOutputHelper 
     public Task Opening_and_scrolling_a_2000_message_conversation_has_no_long_task() => RunAsync(async () =>
     {
         var id = await SeedAsync();
-        await Page.AddInitScriptAsync(
-            """
-            window.__longTasks = [];
-            new PerformanceObserver((list) => {
-              for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-            }).observe({ type: 'longtask', buffered: true });
-            window.__frames = [];
-            try {
-              new PerformanceObserver((list) => {
-                for (const e of list.getEntries()) window.__frames.push({
-                  start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
-                  render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
-                  scripts: e.scripts.map((s) => `${s.invoker} ${s.sourceFunctionName || ''} ${Math.round(s.duration)} ms (layout ${Math.round(s.forcedStyleAndLayoutDuration)} ms)`).join('; '),
-                });
-              }).observe({ type: 'long-animation-frame', buffered: true });
-            } catch { /* not supported: the long tasks still count */ }
-            """);
+        await Page.AddInitScriptAsync(LongTasks.ObserverScript);
         await OpenAsync("/");
         var item = Page.Locator($"[data-testid=conversation-item][data-conversation-id='{id}']");
         await Expect(item).ToBeVisibleAsync();
