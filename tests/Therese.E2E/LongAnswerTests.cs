@@ -34,6 +34,25 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
               requestAnimationFrame(tick);
             };
             """);
+        // This machine is shared and noisy: a frame can stall for reasons outside the page (GC, the OS,
+        // the server in the same process). One stream with a long task is measured again, once; the test
+        // fails when both streams have one, which a slow page always does.
+        var stats = await StreamLongAnswerAsync();
+        if (stats.LongTasks.Count > 0)
+        {
+            Output.WriteLine("Long task in the first stream: measuring a second stream.");
+            stats = await StreamLongAnswerAsync();
+        }
+        var longest = stats.LongTasks.Count == 0 ? 0 : stats.LongTasks.Max(t => t.Duration);
+        Assert.True(stats.LongTasks.Count == 0,
+            $"{stats.LongTasks.Count} long task(s) while streaming, longest {longest:F0} ms: " +
+            string.Join("; ", stats.LongTasks.Select(t => $"{t.Duration:F0} ms at {t.Start - stats.Start:F0} ms")));
+    });
+
+    /// <summary>Streams the answer in a new conversation, checks it arrived whole, and returns what the page recorded.</summary>
+    private async Task<FrameStats> StreamLongAnswerAsync()
+    {
+        FakeLlm.ClearLog();
         await OpenAsync();
         // THERESE_E2E_PROFILE=1: also record a CPU profile of the page (saved beside the test binaries).
         var profiler = await PageProfiler.StartAsync(Context, Page);
@@ -66,6 +85,7 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
             }
             """, new[] { start, end });
         var stats = JsonSerializer.Deserialize<FrameStats>(statsJson, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        stats.Start = start;
         var longest = stats.LongTasks.Count == 0 ? 0 : stats.LongTasks.Max(t => t.Duration);
         Output.WriteLine($"{Tokens} tokens streamed by the fake in {streamed:F1} s; " +
                          $"long tasks (> 50 ms) while streaming: {stats.LongTasks.Count}, longest {longest:F0} ms; " +
@@ -83,10 +103,8 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
             $"the rendered answer differs from the streamed one: {shown.Count} words shown, {expected.Count} sent, first difference at word {firstDiff}; " +
             $"last words shown: {string.Join(' ', shown.TakeLast(12))}; last words sent: {string.Join(' ', expected.TakeLast(12))}");
 
-        Assert.True(stats.LongTasks.Count == 0,
-            $"{stats.LongTasks.Count} long task(s) while streaming, longest {longest:F0} ms: " +
-            string.Join("; ", stats.LongTasks.Select(t => $"{t.Duration:F0} ms at {t.Start - start:F0} ms")));
-    });
+        return stats;
+    }
 
     private static IEnumerable<string> Words(string text) => WordRegex().Matches(text).Select(m => m.Value);
 
@@ -98,6 +116,7 @@ public sealed partial class LongAnswerTests(LongAnswerFixture fixture, ITestOutp
         public List<LongTask> LongTasks { get; set; } = [];
         public List<LongFrame> Frames { get; set; } = [];
         public double MaxFrameGap { get; set; }
+        public double Start { get; set; }
     }
 
     private sealed class LongTask

@@ -123,17 +123,14 @@ const WARM_UP_SAMPLE = [
 ].join('\n');
 
 /**
- * Renders a sample answer once, hidden, while the page is idle. The first frames of a real answer
- * then run code the JavaScript engine has already compiled, instead of stalling on first use.
+ * Renders a sample answer once, hidden, as the page starts. The first frames of a real answer then
+ * run code the JavaScript engine has already compiled, instead of stalling on first use; the cost
+ * (tens of milliseconds) is paid while the page loads, not while an answer streams.
  */
 export function MarkdownWarmUp() {
-  const [stage, setStage] = useState<'waiting' | 'rendering' | 'done'>('waiting');
-  useEffect(() => {
-    if (stage === 'done' || typeof requestIdleCallback !== 'function') return;
-    const handle = requestIdleCallback(() => setStage(stage === 'waiting' ? 'rendering' : 'done'));
-    return () => cancelIdleCallback(handle);
-  }, [stage]);
-  if (stage !== 'rendering') return null;
+  const [done, setDone] = useState(false);
+  useEffect(() => setDone(true), []);
+  if (done) return null;
   return (
     <div hidden aria-hidden="true">
       <Markdown text={WARM_UP_SAMPLE} />
