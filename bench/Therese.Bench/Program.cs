@@ -1,3 +1,4 @@
+using Therese.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -40,7 +41,14 @@ public static class BenchProgram
         int[] browserSizes = quick ? [2000] : [5000, 10000];
 
         Progress("starting the fake provider and THÉRÈSE (Kestrel, loopback, temp data folder)");
-        await using var host = await BenchHost.StartAsync();
+        // The server as THÉRÈSE runs on its own (Production), with MaxTokens large enough for 10,000 tokens, no
+        // retries, and Warning logs so that per-request lines do not end up in the report.
+        await using var host = await ThereseHost.StartAsync("anthropic", new Dictionary<string, string?>
+        {
+            ["Therese:Llm:MaxTokens"] = "16000",
+            ["Therese:Llm:MaxRetries"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }, production: true);
         var fake = host.Fake;
         using var http = host.CreateClient();
         var direct = new AnthropicClient(new Anthropic.Core.ClientOptions
@@ -452,7 +460,7 @@ public static class BenchProgram
         }
 
         static bool IsRelease() =>
-            typeof(BenchHost).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
+            System.Reflection.Assembly.GetExecutingAssembly().GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
 
         static string RepoRoot()
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Therese.FakeLlm;
 
@@ -16,21 +17,28 @@ public sealed class ThereseHost : IAsyncDisposable
 {
     private WebApplicationFactory<Program>? _app;
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _production;
 
     public FakeLlmServer Fake { get; }
     public LogCapture Logs { get; } = new();
     public string DataDir { get; }
     public string BaseUrl { get; private set; } = "";
 
-    private ThereseHost(FakeLlmServer fake, string dataDir, Dictionary<string, string?> settings)
+    private ThereseHost(FakeLlmServer fake, string dataDir, Dictionary<string, string?> settings, bool production)
     {
         Fake = fake;
         DataDir = dataDir;
         _settings = settings;
+        _production = production;
     }
 
     /// <param name="provider">"anthropic", "openai", or null for a server with no model configured.</param>
-    public static async Task<ThereseHost> StartAsync(string? provider = "anthropic", IDictionary<string, string?>? settings = null)
+    /// <param name="production">
+    /// Run as THÉRÈSE runs on its own (Production environment, its own logging), as the benchmark does;
+    /// by default the server is in Development and every log line is kept in <see cref="Logs"/>.
+    /// </param>
+    public static async Task<ThereseHost> StartAsync(
+        string? provider = "anthropic", IDictionary<string, string?>? settings = null, bool production = false)
     {
         var fake = await FakeLlmServer.StartAsync();
         var dataDir = Path.Combine(Path.GetTempPath(), "therese-tests", Guid.NewGuid().ToString("N"));
@@ -49,7 +57,7 @@ public sealed class ThereseHost : IAsyncDisposable
             ["Therese:Llm:MaxRetries"] = "2",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
-        var host = new ThereseHost(fake, dataDir, all);
+        var host = new ThereseHost(fake, dataDir, all, production);
         await host.StartOnOwnThreadAsync();
         return host;
     }
@@ -66,7 +74,10 @@ public sealed class ThereseHost : IAsyncDisposable
             b.UseSetting("OPENAI_API_KEY", "");
             b.UseSetting("ANTHROPIC_BASE_URL", "");
             b.UseSetting("OPENAI_BASE_URL", "");
-            b.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+            if (_production)
+                b.UseEnvironment(Environments.Production);
+            else
+                b.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         });
         app.UseKestrel();
         app.StartServer();
