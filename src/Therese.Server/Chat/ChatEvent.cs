@@ -27,6 +27,10 @@ public sealed record ChatEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ErrorBody? Error { get; init; }
 
+    /// <summary>The failure behind an error event, for callers in this process (not sent).</summary>
+    [JsonIgnore]
+    public ProviderError? Failure { get; init; }
+
     public static readonly ChatEvent Ping = new() { Type = "ping" };
 
     public static ChatEvent Start(ChatTurn turn) => new()
@@ -42,7 +46,7 @@ public sealed record ChatEvent
 
     public static ChatEvent Done(string stopReason, Usage usage) => new() { Type = "done", StopReason = stopReason, Usage = usage };
 
-    public static ChatEvent Failed(ProviderError error) => new() { Type = "error", Error = new ErrorBody(error.Code, error.Message) };
+    public static ChatEvent Failed(ProviderError error) => new() { Type = "error", Error = new ErrorBody(error.Code, error.Message), Failure = error };
 }
 
 public sealed record Usage(int InputTokens, int OutputTokens);

@@ -78,20 +78,11 @@ public sealed class ChatRunner(
         await foreach (var ev in events.Reader.ReadAllAsync(CancellationToken.None))
         {
             if (ev.Type == "delta") text.Append(ev.Content);
-            else if (ev.Error is { } e) error = new ProviderError(e.Code, e.Message, ErrorStatus(e.Code));
+            else if (ev.Failure is { } failure) error = failure;
         }
         await answer;
         return (text.ToString(), error);
     }
-
-    private static int ErrorStatus(string code) => code switch
-    {
-        "rate_limited" => 429,
-        "overloaded" => 503,
-        "timeout" => 504,
-        "storage" => 500,
-        _ => 502,
-    };
 
     private SseItem<string> Item(ChatEvent ev, long id) =>
         new(JsonSerializer.Serialize(ev, _json)) { EventId = id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
