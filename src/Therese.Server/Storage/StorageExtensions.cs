@@ -42,6 +42,9 @@ public static class StorageExtensions
 /// <summary>Where THÉRÈSE keeps its database: Therese:DataDir, by default ~/.therese.</summary>
 public sealed record DataDirectory(string Path)
 {
+    /// <summary>Local GGUF models, downloaded or copied there by the user.</summary>
+    public string ModelsPath => System.IO.Path.Combine(Path, "models");
+
     public string ConnectionString => new SqliteConnectionStringBuilder
     {
         DataSource = System.IO.Path.Combine(Path, "therese.db"),
