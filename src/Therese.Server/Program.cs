@@ -3,6 +3,7 @@ using System.Text.Json;
 using Therese.Server.Chat;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
+using Therese.Server.Settings;
 using Therese.Server.Storage;
 using Therese.Server.Web;
 
@@ -17,16 +18,19 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 });
 builder.AddStorage();
+builder.AddSettings();
 builder.AddLlm();
 builder.AddChat();
 
 var app = builder.Build();
 
 await app.PrepareStorageAsync();
+await app.PrepareModelAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapChatApi();
 app.MapConversationsApi();
+app.MapSettingsApi();
 app.MapFrontEnd();
 
 app.Run();

@@ -32,7 +32,10 @@ public sealed class ThereseHost : IAsyncDisposable
         _production = production;
     }
 
-    /// <param name="provider">"anthropic", "openai", or null for a server with no model configured.</param>
+    /// <param name="provider">
+    /// "anthropic" or "openai": the fake provider pinned by configuration. null: nothing configured, as a
+    /// new user's THÉRÈSE starts (the page chooses the model).
+    /// </param>
     /// <param name="production">
     /// Run as THÉRÈSE runs on its own (Production environment, its own logging), as the benchmark does;
     /// by default the server is in Development and every log line is kept in <see cref="Logs"/>.
@@ -45,18 +48,25 @@ public sealed class ThereseHost : IAsyncDisposable
         var all = new Dictionary<string, string?>
         {
             ["Therese:DataDir"] = dataDir,
-            ["Therese:Llm:Provider"] = provider ?? "",
-            ["Therese:Llm:ApiKey"] = provider is null ? "" : "test-key",
-            ["Therese:Llm:BaseUrl"] = provider switch
-            {
-                "openai" => fake.BaseUrl + "/v1",
-                null => "",
-                _ => fake.BaseUrl,
-            },
-            ["Therese:Llm:Model"] = "fake-model",
             ["Therese:Llm:MaxRetries"] = "2",
+            // The machine's environment must not leak a real key or address into the tests.
+            ["ANTHROPIC_API_KEY"] = "",
+            ["OPENAI_API_KEY"] = "",
+            ["ANTHROPIC_BASE_URL"] = "",
+            ["OPENAI_BASE_URL"] = "",
+            // Onboarding looks for an Ollama: the fake answers as one (its /api/tags).
+            ["Therese:Ollama:Url"] = fake.BaseUrl,
         };
-        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        // A provider pinned by configuration, as an administrator would; null leaves the choice to the page.
+        if (provider is not null)
+        {
+            all["Therese:Llm:Provider"] = provider;
+            all["Therese:Llm:ApiKey"] = "test-key";
+            all["Therese:Llm:BaseUrl"] = provider == "openai" ? fake.BaseUrl + "/v1" : fake.BaseUrl;
+            all["Therese:Llm:Model"] = "fake-model";
+        }
+        // "{fake}" in a value stands for the fake provider's address, known only now.
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v?.Replace("{fake}", fake.BaseUrl, StringComparison.Ordinal);
         var host = new ThereseHost(fake, dataDir, all, production);
         await host.StartOnOwnThreadAsync();
         return host;
@@ -69,11 +79,6 @@ public sealed class ThereseHost : IAsyncDisposable
             foreach (var (k, v) in _settings) b.UseSetting(k, v);
             // A free port, never the default 17293 that a running THÉRÈSE may hold.
             b.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
-            // The machine's environment must not leak a real key into the tests.
-            b.UseSetting("ANTHROPIC_API_KEY", "");
-            b.UseSetting("OPENAI_API_KEY", "");
-            b.UseSetting("ANTHROPIC_BASE_URL", "");
-            b.UseSetting("OPENAI_BASE_URL", "");
             if (_production)
                 b.UseEnvironment(Environments.Production);
             else

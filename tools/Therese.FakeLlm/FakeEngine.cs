@@ -11,7 +11,22 @@ internal sealed class FakeState
     private readonly Lock _gate = new();
     private readonly List<FakeRequest> _log = [];
     private readonly Dictionary<string, int> _directiveCounts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _refusedKeys = new(StringComparer.Ordinal);
     private int _nextId;
+
+    public void RefuseKey(string key)
+    {
+        lock (_gate) _refusedKeys.Add(key);
+    }
+
+    /// <summary>The request carries a key the tests told the fake to refuse (x-api-key or Bearer).</summary>
+    public bool Refuses(HttpRequest request)
+    {
+        var auth = request.Headers.Authorization.ToString();
+        var bearer = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
+        var apiKey = request.Headers["x-api-key"].ToString();
+        lock (_gate) return (bearer is not null && _refusedKeys.Contains(bearer)) || _refusedKeys.Contains(apiKey);
+    }
 
     public FakeRequest NewRequest(string protocol)
     {
@@ -52,6 +67,9 @@ internal sealed class FakeState
 /// <summary>Runs one chat request: parse, log, script, write.</summary>
 internal static class FakeEngine
 {
+    /// <summary>Models whose name starts with this do not exist: 404, as the real services answer.</summary>
+    internal const string UnknownModelPrefix = "unknown-";
+
     private const double DefaultTps = 30;
     private const int DefaultTtftMs = 300;
     private static readonly TimeSpan DropGrace = TimeSpan.FromMilliseconds(100);
@@ -105,6 +123,17 @@ internal static class FakeEngine
                 ? "x-api-key header is required (the fake accepts any non-empty key, or Authorization: Bearer <key>)"
                 : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (the fake accepts any non-empty key).";
             await HttpErrorAsync(ctx, wire, log, 401, null, msg, 0);
+            return;
+        }
+
+        if (state.Refuses(ctx.Request))
+        {
+            await HttpErrorAsync(ctx, wire, log, 401, null, "invalid x-api-key (refused by the fake, as the tests asked)", 0);
+            return;
+        }
+        if (req.Model?.StartsWith(UnknownModelPrefix, StringComparison.Ordinal) == true)
+        {
+            await HttpErrorAsync(ctx, wire, log, 404, null, $"model: {req.Model}", 0);
             return;
         }
 

@@ -49,6 +49,9 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <summary>Snapshot of the request log, oldest first. The entries themselves keep updating while requests run.</summary>
     public IReadOnlyList<FakeRequest> Requests => _state.Snapshot();
 
+    /// <summary>Requests with this API key get 401, as a real provider answers a wrong key.</summary>
+    public void RefuseKey(string key) => _state.RefuseKey(key);
+
     /// <summary>Clears the log and the "times" counters.</summary>
     public void ClearLog() => _state.Clear();
 
@@ -99,14 +102,30 @@ public sealed class FakeLlmServer : IAsyncDisposable
         app.MapPost("/v1/messages", ctx => FakeEngine.HandleAsync(ctx, state, new AnthropicWire()));
         app.MapPost("/v1/chat/completions", ctx => FakeEngine.HandleAsync(ctx, state, new OpenAiWire()));
         app.MapPost("/chat/completions", ctx => FakeEngine.HandleAsync(ctx, state, new OpenAiWire()));
-        app.MapGet("/v1/models", () => Results.Text(ModelsJson(), "application/json"));
-        app.MapGet("/models", () => Results.Text(ModelsJson(), "application/json"));
+        app.MapGet("/v1/models", (HttpRequest r) => Models(r, state));
+        app.MapGet("/models", (HttpRequest r) => Models(r, state));
+        // Ollama's own API, for THÉRÈSE's onboarding: which models a local Ollama has.
+        app.MapGet("/api/tags", () => Results.Text(
+            """{"models":[{"name":"fake-model","model":"fake-model","size":1000},{"name":"fake-model-fast","model":"fake-model-fast","size":1000}]}""",
+            "application/json"));
         app.MapGet("/_fake/log", () => Results.Text(JsonSerializer.Serialize(state.Snapshot(), LogJson), "application/json; charset=utf-8"));
         app.MapDelete("/_fake/log", () =>
         {
             state.Clear();
             return Results.NoContent();
         });
+    }
+
+    private static IResult Models(HttpRequest request, FakeState state)
+    {
+        var anthropic = !string.IsNullOrEmpty(request.Headers["x-api-key"].ToString()) || request.Headers.ContainsKey("anthropic-version");
+        var hasKey = !string.IsNullOrWhiteSpace(request.Headers["x-api-key"].ToString()) || request.Headers.Authorization.ToString().Length > 7;
+        if (!hasKey || state.Refuses(request))
+        {
+            Wire wire = anthropic ? new AnthropicWire() : new OpenAiWire();
+            return Results.Text(wire.ErrorJson(401, wire.ErrorTypeForStatus(401), "invalid api key"), "application/json", statusCode: 401);
+        }
+        return Results.Text(ModelsJson(), "application/json");
     }
 
     /// <summary>A models list that both the OpenAI (object/owned_by) and the Anthropic (type/display_name) shapes accept.</summary>
@@ -122,7 +141,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         THÉRÈSE fake LLM provider (test double for the Anthropic and OpenAI APIs).
           POST /v1/messages          Anthropic Messages API (x-api-key or Authorization: Bearer; any non-empty key)
           POST /v1/chat/completions  OpenAI chat completions (Authorization: Bearer; any non-empty key)
-          GET  /v1/models            model list
+          GET  /v1/models            model list (GET /api/tags: the same, as Ollama lists them)
           GET  /_fake/log            JSON log of received requests;  DELETE /_fake/log clears it
         Script the answer with a line `::fake {json}` in the last user message, e.g.
           ::fake {"tokens":200,"tps":50,"ttft_ms":100,"markdown":true}

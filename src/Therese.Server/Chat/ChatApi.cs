@@ -14,9 +14,9 @@ public static class ChatApi
         return app;
     }
 
-    private static async Task<IResult> Stream(HttpContext http, LlmProvider llm, ChatTurns turns, ChatRunner runner, IOptions<JsonOptions> json)
+    private static async Task<IResult> Stream(HttpContext http, ChatModels models, ChatTurns turns, ChatRunner runner, IOptions<JsonOptions> json)
     {
-        var (turn, problem) = await PrepareAsync(http, llm, turns, json.Value);
+        var (turn, problem) = await PrepareAsync(http, models, turns, json.Value);
         if (problem is not null) return problem;
 
         // No proxy may buffer or transform the stream, and nothing may compress it.
@@ -30,9 +30,9 @@ public static class ChatApi
         return TypedResults.ServerSentEvents(runner.StreamAsync(turn!, http.RequestAborted));
     }
 
-    private static async Task<IResult> Message(HttpContext http, LlmProvider llm, ChatTurns turns, ChatRunner runner, IOptions<JsonOptions> json)
+    private static async Task<IResult> Message(HttpContext http, ChatModels models, ChatTurns turns, ChatRunner runner, IOptions<JsonOptions> json)
     {
-        var (turn, problem) = await PrepareAsync(http, llm, turns, json.Value);
+        var (turn, problem) = await PrepareAsync(http, models, turns, json.Value);
         if (problem is not null) return problem;
 
         var (text, error) = await runner.CompleteAsync(turn!, http.RequestAborted);
@@ -40,12 +40,13 @@ public static class ChatApi
         return TypedResults.Ok(new MessageAnswer(text, turn!.ConversationId, turn.AssistantId));
     }
 
-    private static async Task<(ChatTurn? Turn, IResult? Problem)> PrepareAsync(HttpContext http, LlmProvider llm, ChatTurns turns, JsonOptions json)
+    private static async Task<(ChatTurn? Turn, IResult? Problem)> PrepareAsync(HttpContext http, ChatModels models, ChatTurns turns, JsonOptions json)
     {
-        if (!llm.IsConfigured) return (null, Problems.From(ProviderError.NotConfigured));
+        var model = models.Current;
+        if (!model.IsConfigured) return (null, Problems.From(ProviderError.NotConfigured));
         var (request, problem) = await ChatRequest.ReadAsync(http.Request, json.SerializerOptions);
         if (problem is not null) return (null, problem);
-        return await turns.PrepareAsync(request!, http.RequestAborted);
+        return await turns.PrepareAsync(request!, model, http.RequestAborted);
     }
 
     public sealed record MessageAnswer(string Content, string ConversationId, string MessageId);

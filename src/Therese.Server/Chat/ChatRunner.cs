@@ -27,7 +27,7 @@ public sealed class ChatStreamOptions
 /// the provider request as soon as the client leaves.
 /// </summary>
 public sealed class ChatRunner(
-    LlmProvider llm,
+    IOptions<LlmOptions> llmOptions,
     ChatTurns turns,
     IOptions<ChatStreamOptions> streamOptions,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
@@ -37,7 +37,7 @@ public sealed class ChatRunner(
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
     private readonly TimeSpan _pingInterval = TimeSpan.FromSeconds(streamOptions.Value.PingIntervalSeconds);
     private readonly TimeSpan _checkpointInterval = TimeSpan.FromSeconds(streamOptions.Value.CheckpointIntervalSeconds);
-    private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(llm.Options.IdleTimeoutSeconds);
+    private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(llmOptions.Value.IdleTimeoutSeconds);
 
     /// <summary>The SSE stream of one answer. Ends with <c>data: [DONE]</c> after done or error.</summary>
     public async IAsyncEnumerable<SseItem<string>> StreamAsync(ChatTurn turn, [EnumeratorCancellation] CancellationToken clientGone)
@@ -102,8 +102,8 @@ public sealed class ChatRunner(
         try
         {
             idle.CancelAfter(_idleTimeout);
-            var options = new ChatOptions { MaxOutputTokens = llm.Options.MaxTokens };
-            await using var updates = llm.Client!.GetStreamingResponseAsync(turn.History, options, idle.Token).GetAsyncEnumerator(idle.Token);
+            var options = new ChatOptions { MaxOutputTokens = turn.Model.Settings.MaxTokens };
+            await using var updates = turn.Model.Client!.GetStreamingResponseAsync(turn.History, options, idle.Token).GetAsyncEnumerator(idle.Token);
 
             // Send the request first, then save while the model thinks: saving never delays the first token.
             var next = updates.MoveNextAsync();
@@ -165,7 +165,7 @@ public sealed class ChatRunner(
         {
             error = ProviderError.From(ex);
             // The SDK exception messages carry no keys; the configured key never reaches the log.
-            logger.LogWarning("Provider {Provider} failed ({Code}): {Type}: {Message}", llm.Name, error.Code, ex.GetType().Name, ex.Message);
+            logger.LogWarning("Provider {Provider} failed ({Code}): {Type}: {Message}", turn.Model.Name, error.Code, ex.GetType().Name, ex.Message);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Therese.Server.Conversations;
+using Therese.Server.Llm;
 
 namespace Therese.Server.Chat;
 
@@ -7,6 +8,9 @@ namespace Therese.Server.Chat;
 public sealed record ChatTurn
 {
     public required string ConversationId { get; init; }
+
+    /// <summary>The model in force when the message was sent: the answer finishes on it whatever the settings become.</summary>
+    public required ActiveModel Model { get; init; }
 
     /// <summary>Set when the conversation does not exist yet: it is created with this title.</summary>
     public string? NewConversationTitle { get; init; }

@@ -7,10 +7,10 @@ using Therese.Server.Storage;
 namespace Therese.Server.Chat;
 
 /// <summary>Prepares a turn from what is saved, and saves the answer as it goes.</summary>
-public sealed class ChatTurns(IDbContextFactory<ThereseDb> dbs, MessageWriter writer, LlmProvider llm, TimeProvider clock)
+public sealed class ChatTurns(IDbContextFactory<ThereseDb> dbs, MessageWriter writer, TimeProvider clock)
 {
     /// <summary>Reads the conversation and builds the turn, or says why it cannot be done.</summary>
-    public async Task<(ChatTurn? Turn, IResult? Problem)> PrepareAsync(ChatRequest request, CancellationToken ct)
+    public async Task<(ChatTurn? Turn, IResult? Problem)> PrepareAsync(ChatRequest request, ActiveModel model, CancellationToken ct)
     {
         var shown = new List<Message>();
         string conversationId;
@@ -44,10 +44,11 @@ public sealed class ChatTurns(IDbContextFactory<ThereseDb> dbs, MessageWriter wr
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
+                    Model = model,
                     AssistantId = Ids.New(),
                     AssistantPosition = last.Position,
                     ReplacesId = last.Id,
-                    History = History(shown[..^1]),
+                    History = History(model, shown[..^1]),
                 }, null);
             }
             case ChatRequest.Actions.Continue:
@@ -60,11 +61,12 @@ public sealed class ChatTurns(IDbContextFactory<ThereseDb> dbs, MessageWriter wr
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
+                    Model = model,
                     AssistantId = last.Id,
                     AssistantPosition = last.Position,
                     Continues = true,
                     ExistingText = partial,
-                    History = [.. History(shown[..^1]), new ChatMessage(ChatRole.Assistant, partial)],
+                    History = [.. History(model, shown[..^1]), new ChatMessage(ChatRole.Assistant, partial)],
                 }, null);
             }
             default:
@@ -82,19 +84,20 @@ public sealed class ChatTurns(IDbContextFactory<ThereseDb> dbs, MessageWriter wr
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
+                    Model = model,
                     NewConversationTitle = newTitle,
                     UserMessage = user,
                     AssistantId = Ids.New(),
                     AssistantPosition = nextPosition + 1,
-                    History = [.. History(shown), new ChatMessage(ChatRole.User, user.Content)],
+                    History = [.. History(model, shown), new ChatMessage(ChatRole.User, user.Content)],
                 }, null);
             }
         }
     }
 
-    private List<ChatMessage> History(IEnumerable<Message> saved)
+    private static List<ChatMessage> History(ActiveModel model, IEnumerable<Message> saved)
     {
-        var history = new List<ChatMessage> { new(ChatRole.System, llm.Options.SystemPrompt) };
+        var history = new List<ChatMessage> { new(ChatRole.System, model.Settings.SystemPrompt) };
         foreach (var m in saved)
         {
             // A failed answer with no text says nothing to the model; a partial one is what the user saw.

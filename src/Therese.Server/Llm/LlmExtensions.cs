@@ -1,17 +1,18 @@
-using Microsoft.Extensions.Options;
-
 namespace Therese.Server.Llm;
 
 public static class LlmExtensions
 {
-    /// <summary>The model from Therese:Llm (then ANTHROPIC_*/OPENAI_* variables), built once.</summary>
+    /// <summary>The model in force, rebuilt whenever the settings change.</summary>
     public static IHostApplicationBuilder AddLlm(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<LlmOptions>(builder.Configuration.GetSection(LlmOptions.Section));
-        builder.Services.AddSingleton(sp => LlmProvider.Create(
-            sp.GetRequiredService<IOptions<LlmOptions>>().Value,
-            sp.GetRequiredService<IConfiguration>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<ChatClientFactory>();
+        builder.Services.AddSingleton<ChatModels>();
+        builder.Services.AddSingleton<ModelProbe>();
         return builder;
     }
+
+    /// <summary>Puts the saved settings in force before the first request.</summary>
+    public static async Task PrepareModelAsync(this WebApplication app) =>
+        await app.Services.GetRequiredService<ChatModels>().ReloadAsync();
 }

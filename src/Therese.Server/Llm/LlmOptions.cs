@@ -1,24 +1,16 @@
 namespace Therese.Server.Llm;
 
-/// <summary>The Therese:Llm configuration section.</summary>
+/// <summary>
+/// How THÉRÈSE talks to any provider (Therese:Llm). Which provider, model and key are model settings
+/// (see Settings/), chosen in the page or pinned by configuration.
+/// </summary>
 public sealed class LlmOptions
 {
     public const string Section = "Therese:Llm";
 
-    public string? Provider { get; set; }
-    public string? Model { get; set; }
-    public string? BaseUrl { get; set; }
-    public string? ApiKey { get; set; }
-    public int MaxTokens { get; set; } = 4096;
-    public string SystemPrompt { get; set; } = DefaultSystemPrompt;
+    /// <summary>An answer fails with <c>timeout</c> when no token comes for this long.</summary>
     public int IdleTimeoutSeconds { get; set; } = 60;
 
     /// <summary>Retries of a failed request, only before the answer has started (the SDKs' own retry).</summary>
     public int MaxRetries { get; set; } = 2;
-
-    public const string DefaultSystemPrompt =
-        "Tu es THÉRÈSE, une assistante IA française pour les entrepreneurs, les petites entreprises, " +
-        "les mairies et les associations. Tu réponds en français, avec clarté et concision, " +
-        "en utilisant le Markdown quand il aide la lecture (listes, tableaux, blocs de code). " +
-        "Si une question sort de ce que tu sais, dis-le simplement.";
 }

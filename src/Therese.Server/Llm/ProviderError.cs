@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.Net;
+using System.Net.Http;
 using System.Text.Json;
 using Anthropic.Exceptions;
 
@@ -9,11 +10,16 @@ namespace Therese.Server.Llm;
 public sealed record ProviderError(string Code, string Message, int HttpStatus)
 {
     public static readonly ProviderError NotConfigured = new("not_configured",
-        "Aucun modèle n'est configuré. Renseignez Therese:Llm:Provider (anthropic ou openai), Therese:Llm:Model " +
-        "et Therese:Llm:ApiKey (ou la variable ANTHROPIC_API_KEY), puis relancez THÉRÈSE.", 503);
+        "Aucun modèle n'est configuré. Choisissez un modèle dans les Réglages de THÉRÈSE.", 503);
 
     public static readonly ProviderError Auth = new("auth",
-        "Le fournisseur du modèle a refusé la clé d'API. Vérifiez la clé configurée pour THÉRÈSE.", 502);
+        "Le fournisseur du modèle a refusé la clé d'API. Vérifiez la clé dans les Réglages.", 502);
+
+    public static readonly ProviderError Unreachable = new("unreachable",
+        "Impossible de joindre le fournisseur du modèle à cette adresse. Vérifiez l'URL et que le service est bien démarré.", 502);
+
+    public static readonly ProviderError UnknownModel = new("unknown_model",
+        "Le fournisseur ne connaît pas ce modèle. Choisissez-en un dans la liste des modèles.", 502);
 
     public static readonly ProviderError RateLimited = new("rate_limited",
         "Le fournisseur du modèle reçoit trop de demandes. Patientez un instant, puis réessayez.", 429);
@@ -33,17 +39,27 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
     public static readonly ProviderError Storage = new("storage",
         "THÉRÈSE n'a pas pu enregistrer la conversation. Réessayez.", 500);
 
+    /// <summary>The provider refused the request itself (HTTP 400), with its own explanation.</summary>
+    public static ProviderError Rejected(string? providerMessage) => new("provider_rejected",
+        string.IsNullOrWhiteSpace(providerMessage)
+            ? "Le fournisseur du modèle a refusé la demande."
+            : $"Le fournisseur du modèle a refusé la demande : « {Shorten(providerMessage)} »", 502);
+
     /// <summary>Maps any exception thrown by the Anthropic or OpenAI SDK to the error the user sees.</summary>
     public static ProviderError From(Exception ex)
     {
         if (StatusOf(ex) is { } status)
             return status switch
             {
+                400 => Rejected(ProviderMessageOf(ex)),
                 401 or 403 => Auth,
+                404 => UnknownModel,
                 429 => RateLimited,
                 529 => Overloaded,
                 _ => Upstream,
             };
+
+        if (CouldNotConnect(ex)) return Unreachable;
 
         var type = ErrorTypeOf(ex);
         return type switch
@@ -63,6 +79,47 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
         _ when ex.InnerException is { } inner => StatusOf(inner),
         _ => null,
     };
+
+    /// <summary>The request never reached a server: refused connection, unknown host. A reset mid-answer is not this.</summary>
+    private static bool CouldNotConnect(Exception ex) => ex switch
+    {
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } => true,
+        _ when ex.InnerException is { } inner => CouldNotConnect(inner),
+        _ => false,
+    };
+
+    /// <summary>The provider's own explanation of a refused request, when it gave one.</summary>
+    private static string? ProviderMessageOf(Exception ex)
+    {
+        if (ex is AnthropicApiException anthropic)
+        {
+            try
+            {
+                if (anthropic.Body.ValueKind == JsonValueKind.Object && anthropic.Body.TryGetProperty("error", out var error)
+                    && error.TryGetProperty("message", out var message))
+                    return message.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                // No body for this exception.
+            }
+        }
+        if (ex is ClientResultException client && client.GetRawResponse() is { } response)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(response.Content);
+                if (doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                    && error.TryGetProperty("message", out var message))
+                    return message.GetString();
+            }
+            catch (JsonException)
+            {
+                // Not JSON: say nothing rather than show a page of HTML.
+            }
+        }
+        return ex.InnerException is { } inner ? ProviderMessageOf(inner) : null;
+    }
 
     /// <summary>The provider's error type of a mid-stream error event, such as "overloaded_error".</summary>
     private static string? ErrorTypeOf(Exception ex)
@@ -87,5 +144,11 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
         if (text.Contains("overloaded", StringComparison.OrdinalIgnoreCase)) return "overloaded_error";
         if (text.Contains("rate_limit", StringComparison.OrdinalIgnoreCase)) return "rate_limit_error";
         return ex.InnerException is { } inner ? ErrorTypeOf(inner) : null;
+    }
+
+    private static string Shorten(string text)
+    {
+        var line = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return line.Length <= 300 ? line : line[..300] + "…";
     }
 }

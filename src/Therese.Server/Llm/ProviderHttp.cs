@@ -3,11 +3,12 @@ namespace Therese.Server.Llm;
 public static class ProviderHttp
 {
     /// <summary>
-    /// The HTTP client both SDKs use. By default SocketsHttpHandler drains an unread response for up to
-    /// 2 s to reuse its connection, which keeps the provider generating (and billing) after Stop.
-    /// With no draining, cancelling a stream closes the provider connection at once.
+    /// The HTTP client both SDKs use, shared by every model the settings create. By default
+    /// SocketsHttpHandler drains an unread response for up to 2 s to reuse its connection, which keeps
+    /// the provider generating (and billing) after Stop. With no draining, cancelling a stream closes
+    /// the provider connection at once.
     /// </summary>
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    public static readonly HttpClient Shared = new(new SocketsHttpHandler
     {
         MaxResponseDrainSize = 0,
         ResponseDrainTimeout = TimeSpan.Zero,

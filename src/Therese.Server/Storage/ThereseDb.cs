@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Therese.Server.Conversations;
+using Therese.Server.Settings;
 
 namespace Therese.Server.Storage;
 
@@ -7,6 +8,7 @@ public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : DbContext(o
 {
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Setting> Settings => Set<Setting>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -27,6 +29,12 @@ public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : DbContext(o
             m.Property(x => x.Status).HasMaxLength(16);
             m.HasIndex(x => new { x.ConversationId, x.Position });
             m.HasIndex(x => x.Status);
+        });
+        model.Entity<Setting>(s =>
+        {
+            s.ToTable("settings");
+            s.HasKey(x => x.Key);
+            s.Property(x => x.Key).HasMaxLength(64);
         });
     }
 

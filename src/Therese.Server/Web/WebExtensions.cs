@@ -20,6 +20,9 @@ public static class WebExtensions
                 "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
             await next();
         });
+        // An unknown API address is an API error, never the page.
+        app.Map("/api/{**rest}", () => Problems.NotFound("Cette adresse de l'API n'existe pas."))
+            .WithName("UnknownApi").ExcludeFromDescription();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapFallbackToFile("index.html");

@@ -76,7 +76,7 @@ public sealed class NotConfiguredTests : ServerTest
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("not_configured", problem.GetProperty("code").GetString());
-        Assert.Contains("Therese:Llm:Provider", problem.GetProperty("detail").GetString());
+        Assert.Contains("Réglages", problem.GetProperty("detail").GetString());
         AssertFrench(problem.GetProperty("detail").GetString()!);
     }
 

@@ -132,7 +132,10 @@ public sealed class FakeLlmDisconnectTests(ITestOutputHelper output) : FakeLlmTe
         Assert.DoesNotContain("test", json.Replace("\"text\"", "")); // the key value "test" is never logged
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(Fake.BaseUrl + "/_fake/log")).StatusCode);
         Assert.Empty(Fake.Requests);
-        var models = await http.GetStringAsync(Fake.BaseUrl + "/v1/models");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(Fake.BaseUrl + "/v1/models")).StatusCode);
+        using var withKey = new HttpRequestMessage(HttpMethod.Get, Fake.BaseUrl + "/v1/models");
+        withKey.Headers.Authorization = new("Bearer", "any-key");
+        var models = await (await http.SendAsync(withKey)).Content.ReadAsStringAsync();
         Assert.Contains("fake-model", models);
         Assert.Contains("THÉRÈSE", await http.GetStringAsync(Fake.BaseUrl + "/"));
     }

@@ -96,6 +96,20 @@ namespace Therese.Server.Storage.Migrations
                     b.ToTable("messages", (string)null);
                 });
 
+            modelBuilder.Entity("Therese.Server.Settings.Setting", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("settings", (string)null);
+                });
+
             modelBuilder.Entity("Therese.Server.Conversations.Message", b =>
                 {
                     b.HasOne("Therese.Server.Conversations.Conversation", null)
