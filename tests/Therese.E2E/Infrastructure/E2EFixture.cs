@@ -13,6 +13,9 @@ public class E2EFixture : IAsyncLifetime
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>"anthropic": the fake provider pinned by configuration; null: a new user's THÉRÈSE, nothing configured.</summary>
+    protected virtual string? Provider => "anthropic";
+
     /// <summary>Server settings on top of ThereseHost's (which sets MaxRetries=2).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -20,7 +23,7 @@ public class E2EFixture : IAsyncLifetime
     {
         // First: a missing browser must fail the tests with a clear message, whatever else happens.
         var chromium = Chromium.Find();
-        Host = await ThereseHost.StartAsync("anthropic", Settings);
+        Host = await ThereseHost.StartAsync(Provider, Settings);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -43,4 +46,10 @@ public sealed class LongAnswerFixture : E2EFixture
 {
     protected override IDictionary<string, string?> Settings =>
         new Dictionary<string, string?> { ["Therese:Llm:MaxTokens"] = "16000" };
+}
+
+/// <summary>THÉRÈSE as a new user first starts it: no model configured (the page chooses one).</summary>
+public sealed class UnconfiguredFixture : E2EFixture
+{
+    protected override string? Provider => null;
 }

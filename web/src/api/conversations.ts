@@ -1,4 +1,4 @@
-import { ApiError, errorFromResponse, isAbortError, messages } from './errors';
+import { defaultFetch, jsonBody, requestJson as request } from './http';
 
 export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'error' | 'interrupted';
 
@@ -42,27 +42,6 @@ export interface ListQuery {
   q?: string;
 }
 
-type Fetch = typeof fetch;
-const defaultFetch: Fetch = (...args) => fetch(...args);
-
-/** One JSON request to the API; every failure becomes an ApiError with a French message. */
-async function request<T>(url: string, init: RequestInit, fetchImpl: Fetch): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetchImpl(url, { ...init, headers: { Accept: 'application/json', ...init.headers } });
-  } catch (error) {
-    if (isAbortError(error) || init.signal?.aborted) throw error;
-    throw new ApiError('network', messages.network);
-  }
-  if (!response.ok) throw await errorFromResponse(response);
-  if (response.status === 204) return undefined as T;
-  try {
-    return (await response.json()) as T;
-  } catch {
-    throw new ApiError('malformed_stream', messages.malformed, response.status);
-  }
-}
-
 const conversationUrl = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
 
 /** GET /api/conversations: most recently updated first, `q` filters by title. */
@@ -84,7 +63,7 @@ export function getConversation(id: string, signal?: AbortSignal, fetchImpl = de
 export function renameConversation(id: string, title: string, fetchImpl = defaultFetch) {
   return request<ConversationSummary>(
     conversationUrl(id),
-    { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) },
+    jsonBody('PATCH', { title }),
     fetchImpl,
   );
 }

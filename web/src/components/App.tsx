@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import { conversationPath, navigate, parseRoute, router, useRoute } from '../router/router';
+import { conversationPath, navigate, parseRoute, router, settingsPath, useRoute } from '../router/router';
 import { chatStore, useChatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
+import { settingsStore } from '../stores/settingsStore';
 import { ChatView } from './chat/ChatView';
 import { MarkdownWarmUp } from './chat/Markdown';
 import { Sidebar } from './conversations/Sidebar';
+import { SettingsPage } from './settings/SettingsPage';
 
 /** The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`). */
 export function App() {
@@ -12,11 +14,16 @@ export function App() {
   const activeId = useChatStore((s) => s.conversationId);
   const [menuOpen, setMenuOpen] = useState(false);
 
+  // Which model answers, and whether one is configured at all (onboarding).
+  useEffect(() => {
+    void settingsStore.getState().load();
+  }, []);
+
   // The address decides which conversation is shown (load, back, forward, bookmark).
   useEffect(() => {
     const chat = chatStore.getState();
     if (route.name === 'conversation') void chat.openConversation(route.id);
-    else if (chat.conversationId !== null) chat.newConversation();
+    else if (route.name === 'new' && chat.conversationId !== null) chat.newConversation();
   }, [route]);
 
   useEffect(
@@ -66,6 +73,14 @@ export function App() {
   );
 
   const closeMenu = useCallback(() => setMenuOpen(false), []);
+  const openSettings = useCallback(() => {
+    navigate(settingsPath);
+    setMenuOpen(false);
+  }, []);
+  const backToChat = useCallback(() => {
+    const id = chatStore.getState().conversationId;
+    navigate(id ? conversationPath(id) : '/');
+  }, []);
 
   return (
     <div className="flex h-dvh bg-surface text-text">
@@ -77,9 +92,15 @@ export function App() {
         onSelect={select}
         onNew={newConversation}
         onDeleted={onDeleted}
+        onOpenSettings={openSettings}
+        settingsActive={route.name === 'settings'}
       />
       <div className="min-w-0 flex-1">
-        <ChatView onOpenMenu={() => setMenuOpen(true)} onNewConversation={newConversation} />
+        {route.name === 'settings' ? (
+          <SettingsPage onOpenMenu={() => setMenuOpen(true)} onBack={backToChat} />
+        ) : (
+          <ChatView onOpenMenu={() => setMenuOpen(true)} onNewConversation={newConversation} />
+        )}
       </div>
     </div>
   );

@@ -1,10 +1,13 @@
 import { useMemo } from 'react';
 import { createStore, useStore } from 'zustand';
 
-/** The two pages of the app: `/` starts a new conversation, `/c/{id}` shows a saved one. */
-export type Route = { name: 'new' } | { name: 'conversation'; id: string };
+/** The pages of the app: `/` starts a new conversation, `/c/{id}` shows a saved one, `/settings` the settings. */
+export type Route = { name: 'new' } | { name: 'conversation'; id: string } | { name: 'settings' };
+
+export const settingsPath = '/settings';
 
 export function parseRoute(pathname: string): Route {
+  if (/^\/settings\/?$/.test(pathname)) return { name: 'settings' };
   const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
   if (match) {
     try {

@@ -98,7 +98,8 @@ describe('ChatView', () => {
     await user.type(screen.getByTestId('chat-input'), 'Bonjour{Enter}');
 
     expect(await screen.findByTestId('message-error')).toHaveTextContent('Aucun modèle de langage n’est configuré.');
-    expect(screen.getByText(/Renseignez Therese:Llm:Provider/)).toBeInTheDocument();
+    expect(screen.getByText(/Choisissez le modèle qui répondra dans les Réglages/)).toBeInTheDocument();
+    expect(screen.getByTestId("open-settings-from-error")).toHaveTextContent("Ouvrir les Réglages");
     expect(screen.getByTestId('message-assistant')).toHaveAttribute('data-status', 'error');
 
     const sse = manualStream();

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, type ReactNode } from 'react';
 import { useChatStore } from '../../stores/chatStore';
+import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
+import { Onboarding } from '../settings/Onboarding';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { ChatInput, type ChatInputHandle } from './ChatInput';
 import { MessageList } from './MessageList';
@@ -24,9 +26,12 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
   const continueAnswer = useChatStore((s) => s.continueAnswer);
   const openConversation = useChatStore((s) => s.openConversation);
   const conversationId = useChatStore((s) => s.conversationId);
+  const settings = useSettingsStore((s) => s.settings);
   const input = useRef<ChatInputHandle>(null);
   const busy = status === 'waiting' || status === 'streaming';
   const canAct = !busy && hasConversation;
+  // A new user with no model: choose one first (a saved conversation can still be read).
+  const onboarding = settings !== null && !settings.configured && !hasConversation && messages.length === 0;
 
   // Escape stops the answer from anywhere on the page, not only from the textarea.
   useEffect(() => {
@@ -88,6 +93,8 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
           <div role="status" data-testid="conversation-loading" className="flex flex-1 items-center justify-center text-text-muted">
             Chargement de la conversation…
           </div>
+        ) : onboarding ? (
+          <Onboarding settings={settings} onDone={() => void settingsStore.getState().load()} />
         ) : messages.length === 0 ? (
           <Welcome />
         ) : (
@@ -100,7 +107,7 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
           />
         )}
         <div
-          hidden={loadState === 'not_found'}
+          hidden={loadState === 'not_found' || onboarding}
           className="mx-auto w-full max-w-3xl px-4 pb-[max(1rem,env(safe-area-inset-bottom))]"
         >
           <ChatInput ref={input} busy={busy} onSend={(content) => void send(content)} onStop={stop} />

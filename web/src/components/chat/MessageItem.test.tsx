@@ -59,7 +59,7 @@ describe('MessageItem', () => {
       />,
     );
     expect(screen.getByTestId('message-error')).toHaveTextContent('Aucun modèle de langage n’est configuré.');
-    expect(screen.getByText(/Therese:Llm:Provider, Therese:Llm:Model/)).toBeInTheDocument();
+    expect(screen.getByText(/Choisissez le modèle qui répondra dans les Réglages/)).toBeInTheDocument();
   });
 
   it('« Copier » copies the Markdown source and says « Copié »', async () => {

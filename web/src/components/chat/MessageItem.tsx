@@ -1,10 +1,10 @@
 import { memo } from 'react';
+import { navigate, settingsPath } from '../../router/router';
 import type { ChatMessage } from '../../stores/chatStore';
 import { Markdown } from './Markdown';
 import { MessageActions } from './MessageActions';
 
-export const notConfiguredHint =
-  'Renseignez Therese:Llm:Provider, Therese:Llm:Model et la clé d’API, puis relancez THÉRÈSE.';
+export const notConfiguredHint = 'Choisissez le modèle qui répondra dans les Réglages ; aucun redémarrage n’est nécessaire.';
 
 interface MessageItemProps {
   message: ChatMessage;
@@ -69,7 +69,17 @@ function StatusNote({ message, onRetry }: MessageItemProps) {
             {message.error?.message ?? 'Une erreur est survenue.'}
           </p>
           {message.error?.code === 'not_configured' && (
-            <p className="mt-1 text-text-muted">{notConfiguredHint}</p>
+            <p className="mt-1 text-text-muted">
+              {notConfiguredHint}{' '}
+              <button
+                type="button"
+                data-testid="open-settings-from-error"
+                onClick={() => navigate(settingsPath)}
+                className="font-medium text-text underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-accent-cyan"
+              >
+                Ouvrir les Réglages
+              </button>
+            </p>
           )}
           {onRetry && (
             <button

@@ -13,9 +13,11 @@ interface SidebarProps {
   onNew: () => void;
   /** A conversation was deleted (the open one may need to go). */
   onDeleted: (id: string) => void;
+  onOpenSettings: () => void;
+  settingsActive?: boolean;
 }
 
-export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted }: SidebarProps) {
+export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, onOpenSettings, settingsActive = false }: SidebarProps) {
   const items = useConversationsStore((s) => s.items);
   const nextCursor = useConversationsStore((s) => s.nextCursor);
   const loading = useConversationsStore((s) => s.loading);
@@ -140,6 +142,21 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted }:
               </button>
             </div>
           )}
+        </div>
+        <div className="border-t border-border p-2">
+          <button
+            type="button"
+            data-testid="open-settings"
+            onClick={onOpenSettings}
+            aria-current={settingsActive ? 'page' : undefined}
+            className="flex w-full items-center gap-2 rounded-lg px-3 py-2 text-sm text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan aria-[current=page]:bg-surface-muted aria-[current=page]:text-text"
+          >
+            <svg aria-hidden="true" viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+              <circle cx="12" cy="12" r="3" />
+              <path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1Z" />
+            </svg>
+            Réglages
+          </button>
         </div>
       </nav>
       {toDelete && (
