@@ -1,5 +1,10 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Therese.Server.Conversations;
 using Therese.Server.Llm;
 
 namespace Therese.Server.Chat;
@@ -9,16 +14,99 @@ public static class ChatApi
     public static IEndpointRouteBuilder MapChatApi(this IEndpointRouteBuilder app)
     {
         var chat = app.MapGroup("/api/chat").WithTags("Chat");
-        chat.MapPost("/stream", Stream).WithName("StreamChat").WithSummary("Streams the answer to a message over SSE.");
+        chat.MapPost("/stream", Stream).WithName("StreamChat").WithSummary("Starts an answer and streams it over SSE.");
+        chat.MapGet("/stream/{messageId}", Follow).WithName("FollowAnswer")
+            .WithSummary("Streams an answer's events after Last-Event-ID (or ?after=N), then the live rest.");
+        chat.MapPost("/stream/{messageId}/stop", Stop).WithName("StopAnswer").WithSummary("Stops an answer and saves its partial text.");
         chat.MapPost("/message", Message).WithName("SendMessage").WithSummary("Answers a message in one piece.");
         return app;
     }
 
-    private static async Task<IResult> Stream(HttpContext http, ChatModels models, ChatTurns turns, ChatRunner runner, IOptions<JsonOptions> json)
-    {
-        var (turn, problem) = await PrepareAsync(http, models, turns, json.Value);
-        if (problem is not null) return problem;
+    public sealed record MessageAnswer(string Content, string ConversationId, string MessageId);
+    public sealed record StopAnswer(string MessageId, string Status);
 
+    private static async Task<IResult> Stream(HttpContext http, [AsParameters] ChatServices s)
+    {
+        var (run, request, problem) = await StartAsync(http, s);
+        if (run is null) return problem!;
+        return EventStream(http, s, run.Log, afterId: 0, run.Follow(request!.Resumable));
+    }
+
+    private static async Task<IResult> Follow(string messageId, HttpContext http, [AsParameters] ChatServices s, CancellationToken ct)
+    {
+        if (AfterId(http.Request) is not { } after)
+            return Problems.BadRequest("invalid_request", "Last-Event-ID (ou le paramètre after) doit être un nombre entier positif.");
+        if (s.Registry.TryGet(messageId, out var run))
+            return EventStream(http, s, run.Log, after, run.Follow(resumable: true));
+        if (s.State.FindLog(messageId) is { } log)
+            return EventStream(http, s, log, after, follower: null);
+
+        // Ended and freed: replay the saved answer as a fresh start carrying all its text, then its end.
+        var saved = await s.Store.FindAnswerAsync(messageId, ct);
+        if (saved is null) return Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.");
+        var replay = new AnswerLog();
+        replay.Append(new StartEvent(saved.ConversationId, saved.Id, null, saved.Content));
+        replay.Append(EndOf(saved));
+        return EventStream(http, s, new RenumberedLog(replay, after), after, follower: null);
+    }
+
+    private static async Task<IResult> Stop(string messageId, [AsParameters] ChatServices s, CancellationToken ct)
+    {
+        if (s.Registry.TryGet(messageId, out var run))
+        {
+            run.Stop(StopCause.User);
+            var outcome = await run.Completion.WaitAsync(ct);
+            return TypedResults.Ok(new StopAnswer(messageId, outcome.Status));
+        }
+        if (s.State.RequestStop(messageId)) return TypedResults.Accepted((string?)null, new StopAnswer(messageId, MessageStatus.Streaming));
+        var saved = await s.Store.FindAnswerAsync(messageId, ct);
+        // Stopping an answer that has already ended is harmless.
+        return saved is null ? Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.") : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
+    }
+
+    private static async Task<IResult> Message(HttpContext http, [AsParameters] ChatServices s)
+    {
+        var (run, _, problem) = await StartAsync(http, s);
+        if (run is null) return problem!;
+        using (run.Follow(resumable: false))
+        {
+            try
+            {
+                var outcome = await run.Completion.WaitAsync(http.RequestAborted);
+                if (outcome.Error is { } error) return Problems.From(error);
+                return TypedResults.Ok(new MessageAnswer(run.FullText, run.ConversationId, run.MessageId));
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                return Results.Empty;
+            }
+        }
+    }
+
+    /// <summary>Validates the message, reserves the conversation, plans the turn and starts the answer.</summary>
+    private static async Task<(AnswerRun? Run, ChatRequest? Request, IResult? Problem)> StartAsync(HttpContext http, ChatServices s)
+    {
+        var model = s.Models.Current;
+        if (!model.IsConfigured) return (null, null, Problems.From(ProviderError.NotConfigured));
+        var (request, problem) = await ChatRequest.ReadAsync(http.Request, s.Json.Value.SerializerOptions);
+        if (request is null) return (null, null, problem);
+
+        ConversationLock? held = null;
+        if (request.ConversationId is { Length: > 0 } conversationId && (held = s.Registry.TryLock(conversationId)) is null)
+            return (null, null, Refused(TurnRefusal.Busy));
+        var (turn, refusal) = await s.Planner.PlanAsync(request, model, http.RequestAborted);
+        if (turn is null)
+        {
+            held?.Release();
+            return (null, null, Refused(refusal!));
+        }
+        return (s.Registry.Start(turn, held), request, null);
+    }
+
+    private static IResult Refused(TurnRefusal refusal) => Problems.Create(refusal.Status, refusal.Code, refusal.Message);
+
+    private static IResult EventStream(HttpContext http, ChatServices s, IAnswerLog log, long afterId, IDisposable? follower)
+    {
         // No proxy may buffer or transform the stream, and nothing may compress it.
         http.Response.Headers["X-Accel-Buffering"] = "no";
         http.Response.OnStarting(() =>
@@ -27,27 +115,77 @@ public static class ChatApi
             http.Response.Headers.ContentEncoding = "identity";
             return Task.CompletedTask;
         });
-        return TypedResults.ServerSentEvents(runner.StreamAsync(turn!, http.RequestAborted));
+        var ping = TimeSpan.FromSeconds(s.Options.Value.PingIntervalSeconds);
+        return TypedResults.ServerSentEvents(FollowAsync(log, afterId, follower, s.Json.Value.SerializerOptions, ping, http.RequestAborted));
     }
 
-    private static async Task<IResult> Message(HttpContext http, ChatModels models, ChatTurns turns, ChatRunner runner, IOptions<JsonOptions> json)
+    /// <summary>
+    /// Replays the log after <paramref name="afterId"/>, then follows it live until its end, then
+    /// <c>data: [DONE]</c>. Ids continue the answer's sequence: no gap, no duplicate.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<string>> FollowAsync(
+        IAnswerLog log, long afterId, IDisposable? follower, JsonSerializerOptions json, TimeSpan ping, [EnumeratorCancellation] CancellationToken ct)
     {
-        var (turn, problem) = await PrepareAsync(http, models, turns, json.Value);
-        if (problem is not null) return problem;
-
-        var (text, error) = await runner.CompleteAsync(turn!, http.RequestAborted);
-        if (error is not null) return Problems.From(error);
-        return TypedResults.Ok(new MessageAnswer(text, turn!.ConversationId, turn.AssistantId));
+        using var _ = follower;
+        var cursor = afterId;
+        // What the follower missed comes coalesced; then one delta per token, as the model writes them.
+        var replay = true;
+        while (true)
+        {
+            var read = log.ReadAfter(cursor, coalesce: replay);
+            replay = false;
+            foreach (var e in read.Events)
+            {
+                cursor = e.Id;
+                yield return new SseItem<string>(JsonSerializer.Serialize(e.Event, json)) { EventId = e.Id.ToString(CultureInfo.InvariantCulture) };
+            }
+            if (read.Ended) break;
+            if (!await log.WaitAsync(cursor, ping, ct))
+                yield return new SseItem<string>(JsonSerializer.Serialize<ChatEvent>(PingEvent.Instance, json));
+        }
+        yield return new SseItem<string>("[DONE]");
     }
 
-    private static async Task<(ChatTurn? Turn, IResult? Problem)> PrepareAsync(HttpContext http, ChatModels models, ChatTurns turns, JsonOptions json)
+    private static long? AfterId(HttpRequest request)
     {
-        var model = models.Current;
-        if (!model.IsConfigured) return (null, Problems.From(ProviderError.NotConfigured));
-        var (request, problem) = await ChatRequest.ReadAsync(http.Request, json.SerializerOptions);
-        if (problem is not null) return (null, problem);
-        return await turns.PrepareAsync(request!, model, http.RequestAborted);
+        var raw = request.Headers["Last-Event-ID"].ToString();
+        if (string.IsNullOrEmpty(raw)) raw = request.Query["after"].ToString();
+        if (string.IsNullOrEmpty(raw)) return 0;
+        return long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : null;
     }
 
-    public sealed record MessageAnswer(string Content, string ConversationId, string MessageId);
+    /// <summary>The end of a saved answer as its followers would have received it.</summary>
+    private static ChatEvent EndOf(Message saved)
+    {
+        var usage = new Usage(saved.InputTokens ?? 0, saved.OutputTokens ?? 0);
+        return saved.Status switch
+        {
+            MessageStatus.Complete => new DoneEvent(saved.StopReason ?? "end_turn", usage),
+            MessageStatus.Stopped => new DoneEvent("user_stopped", usage),
+            MessageStatus.Interrupted => ErrorEvent.From(ProviderError.ShuttingDown),
+            // Streaming with nobody writing it: the process that wrote it is gone.
+            MessageStatus.Streaming => ErrorEvent.From(ProviderError.ShuttingDown),
+            _ => ErrorEvent.From(ProviderError.ByCode(saved.StopReason)),
+        };
+    }
+
+    /// <summary>A replay from the database numbers its events after the follower's cursor, so ids only grow.</summary>
+    private sealed class RenumberedLog(AnswerLog inner, long after) : IAnswerLog
+    {
+        public long Append(ChatEvent ev) => throw new NotSupportedException();
+        public long LastId => inner.LastId + after;
+        public string Text => inner.Text;
+        public Task<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct) => Task.FromResult(true);
+
+        public LogRead ReadAfter(long afterId, bool coalesce = false)
+        {
+            var read = inner.ReadAfter(Math.Max(0, afterId - after), coalesce);
+            return read with { Events = [.. read.Events.Select(e => e with { Id = e.Id + after })] };
+        }
+    }
+
+    /// <summary>What the chat endpoints use, resolved once per request.</summary>
+    public sealed record ChatServices(
+        ChatModels Models, TurnPlanner Planner, AnswerRegistry Registry, AnswerStore Store, IStreamState State,
+        IOptions<JsonOptions> Json, IOptions<ChatStreamOptions> Options);
 }

@@ -6,8 +6,12 @@ public static class ChatExtensions
     {
         builder.Services.Configure<ChatStreamOptions>(builder.Configuration.GetSection(ChatStreamOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ChatTurns>();
-        builder.Services.AddSingleton<ChatRunner>();
+        builder.Services.AddSingleton<TurnPlanner>();
+        builder.Services.AddSingleton<AnswerStore>();
+        builder.Services.AddSingleton<IStreamState, InMemoryStreamState>();
+        // Registered after the message writer, so it stops first: answers end and are saved before the writer drains.
+        builder.Services.AddSingleton<AnswerRegistry>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AnswerRegistry>());
         return builder;
     }
 }

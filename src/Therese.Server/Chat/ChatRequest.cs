@@ -7,7 +7,8 @@ namespace Therese.Server.Chat;
 public sealed record ChatRequest(
     [property: JsonPropertyName("content")] string? Content,
     [property: JsonPropertyName("conversation_id")] string? ConversationId,
-    [property: JsonPropertyName("action")] string? Action)
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("resumable")] bool Resumable = false)
 {
     public const int MaxContentLength = 100_000;
 

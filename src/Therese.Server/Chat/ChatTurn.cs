@@ -19,9 +19,8 @@ public sealed record ChatTurn
     public Message? UserMessage { get; init; }
 
     public required string AssistantId { get; init; }
-    public int AssistantPosition { get; init; }
 
-    /// <summary>Regenerate: the answer this one replaces, hidden but kept.</summary>
+    /// <summary>Regenerate: the answer this one replaces, hidden but kept as an earlier version.</summary>
     public string? ReplacesId { get; init; }
 
     /// <summary>Continue: the answer is appended to this saved text.</summary>
@@ -30,4 +29,16 @@ public sealed record ChatTurn
 
     /// <summary>Everything the model reads: the system prompt and the whole conversation.</summary>
     public required IReadOnlyList<ChatMessage> History { get; init; }
+
+    public StartEvent Start => new(ConversationId, AssistantId, UserMessage?.Id, ExistingText, NewConversationTitle);
+}
+
+/// <summary>Why a message cannot be answered: the HTTP status, a stable code and a French sentence.</summary>
+public sealed record TurnRefusal(int Status, string Code, string Message)
+{
+    public static readonly TurnRefusal NotFound = new(404, "not_found", "Cette conversation n'existe pas ou a été supprimée.");
+    public static readonly TurnRefusal NothingToRegenerate = new(409, "nothing_to_regenerate", "Il n'y a pas de réponse terminée à régénérer.");
+    public static readonly TurnRefusal NothingToContinue = new(409, "nothing_to_continue", "Seule une réponse interrompue peut être continuée.");
+    public static readonly TurnRefusal Busy = new(409, "conversation_busy",
+        "THÉRÈSE répond déjà dans cette conversation. Attendez la fin de la réponse, ou arrêtez-la, avant d'envoyer un autre message.");
 }

@@ -138,8 +138,10 @@ public static class ConversationsApi
         return TypedResults.Ok(await LoadAsync(db, id, ct));
     }
 
-    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, CancellationToken ct)
+    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CancellationToken ct)
     {
+        // An answer still being written there ends first, so it cannot write into a deleted conversation.
+        await answers.StopConversationAsync(id);
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Messages.Where(m => m.ConversationId == id).ExecuteDeleteAsync(ct);

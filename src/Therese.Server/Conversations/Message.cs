@@ -12,8 +12,11 @@ public sealed class Message
     public int? OutputTokens { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>Place in the conversation. Regenerated answers share the position of the answer they replace.</summary>
-    public int Position { get; init; }
+    /// <summary>Place in the conversation, assigned by the writer. Regenerated answers share the position of the answer they replace.</summary>
+    public int Position { get; set; }
+
+    /// <summary>1 for the first answer at a position, then 2, 3… for each regeneration.</summary>
+    public int Version { get; init; } = 1;
 
     /// <summary>A regenerated answer hides the version it replaced; hidden versions stay in the data.</summary>
     public bool Hidden { get; set; }

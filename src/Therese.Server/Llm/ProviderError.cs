@@ -45,6 +45,12 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
             ? "Le fournisseur du modèle a refusé la demande."
             : $"Le fournisseur du modèle a refusé la demande : « {Shorten(providerMessage)} »", 502);
 
+    private static readonly ProviderError[] Known = [NotConfigured, Auth, Unreachable, UnknownModel, RateLimited, Overloaded, Upstream, Timeout, ShuttingDown, Storage];
+
+    /// <summary>The error a saved answer ended with, from the code saved as its stop reason.</summary>
+    public static ProviderError ByCode(string? code) =>
+        Known.FirstOrDefault(e => e.Code == code) ?? (code == "provider_rejected" ? Rejected(null) : Upstream);
+
     /// <summary>Maps any exception thrown by the Anthropic or OpenAI SDK to the error the user sees.</summary>
     public static ProviderError From(Exception ex)
     {

@@ -27,7 +27,8 @@ public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : DbContext(o
             m.Property(x => x.Id).HasMaxLength(64);
             m.Property(x => x.Role).HasMaxLength(16);
             m.Property(x => x.Status).HasMaxLength(16);
-            m.HasIndex(x => new { x.ConversationId, x.Position });
+            // Well-formed by construction: one message per place and version, whatever runs concurrently.
+            m.HasIndex(x => new { x.ConversationId, x.Position, x.Version }).IsUnique();
             m.HasIndex(x => x.Status);
         });
         model.Entity<Setting>(s =>

@@ -10,7 +10,7 @@ public sealed class ChatStreamTests : ServerTest
     protected override Dictionary<string, string?> Settings => new()
     {
         ["Therese:Llm:IdleTimeoutSeconds"] = "2",
-        ["Therese:Chat:PingIntervalSeconds"] = "0.3",
+        ["Therese:Stream:PingIntervalSeconds"] = "0.3",
     };
 
     private Task<ChatStreamReader> Open(string content, string? conversationId = null) =>

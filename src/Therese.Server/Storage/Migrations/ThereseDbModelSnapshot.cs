@@ -87,11 +87,15 @@ namespace Therese.Server.Storage.Migrations
                     b.Property<string>("StopReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Status");
 
-                    b.HasIndex("ConversationId", "Position");
+                    b.HasIndex("ConversationId", "Position", "Version")
+                        .IsUnique();
 
                     b.ToTable("messages", (string)null);
                 });

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Therese.Server.Llm;
+
+namespace Therese.Server.Chat;
+
+/// <summary>A conversation reserved for one answer; released when that answer ends (or was never started).</summary>
+public sealed class ConversationLock(IStreamState state, string conversationId)
+{
+    private readonly string _owner = Ids.New();
+    private int _released;
+
+    public string ConversationId => conversationId;
+
+    public bool TryAcquire() => state.TryLockConversation(conversationId, _owner);
+
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) state.UnlockConversation(conversationId, _owner);
+    }
+}
+
+/// <summary>
+/// The answers this instance is writing, by message id. Starts them, finds them for followers and
+/// Stop, frees them after their end, and ends them all as interrupted when THÉRÈSE shuts down.
+/// </summary>
+public sealed class AnswerRegistry : IHostedService
+{
+    private readonly ConcurrentDictionary<string, AnswerRun> _runs = new();
+    private readonly IStreamState _state;
+    private readonly AnswerStore _store;
+    private readonly TimeProvider _clock;
+    private readonly ChatStreamOptions _options;
+    private readonly TimeSpan _idleTimeout;
+    private readonly ILogger<AnswerRun> _logger;
+
+    public AnswerRegistry(IStreamState state, AnswerStore store, TimeProvider clock, IOptions<ChatStreamOptions> options,
+        IOptions<LlmOptions> llm, ILogger<AnswerRun> logger, IMeterFactory meters, IHostApplicationLifetime lifetime)
+    {
+        // Shutting down ends every answer at once, before the server waits for the requests that follow them.
+        lifetime.ApplicationStopping.Register(StopAll);
+        _state = state;
+        _store = store;
+        _clock = clock;
+        _options = options.Value;
+        _idleTimeout = TimeSpan.FromSeconds(llm.Value.IdleTimeoutSeconds);
+        _logger = logger;
+        meters.Create("Therese").CreateObservableGauge("therese.answers.running", () => _runs.Count, "{answer}",
+            "Answers being written by this instance.");
+    }
+
+    /// <summary>Answers being written now.</summary>
+    public int Running => _runs.Count;
+
+    /// <summary>Reserves a conversation for the next answer; null when one is already being written there.</summary>
+    public ConversationLock? TryLock(string conversationId)
+    {
+        var held = new ConversationLock(_state, conversationId);
+        return held.TryAcquire() ? held : null;
+    }
+
+    /// <summary>Starts the answer in the background. The conversation stays reserved until its end.</summary>
+    public AnswerRun Start(ChatTurn turn, ConversationLock? held)
+    {
+        // A new conversation is reserved too: nobody else knows its id yet, so this cannot fail.
+        held ??= TryLock(turn.ConversationId) ?? throw new InvalidOperationException("A new conversation was already busy.");
+        var run = new AnswerRun(turn, _state.CreateLog(turn.AssistantId), _store, _clock, _options, _idleTimeout, _logger)
+        {
+            BeforeEnd = () =>
+            {
+                held.Release();
+                return Task.CompletedTask;
+            },
+        };
+        _runs[run.MessageId] = run;
+        var stopRequests = _state.OnStopRequested(run.MessageId, () => run.Stop(StopCause.User));
+        run.Start();
+        _ = run.Completion.ContinueWith(_ =>
+        {
+            stopRequests.Dispose();
+            _runs.TryRemove(run.MessageId, out var _);
+            _state.FreeLog(run.MessageId, TimeSpan.FromSeconds(_options.ReplayWindowSeconds));
+            run.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return run;
+    }
+
+    public bool TryGet(string messageId, out AnswerRun run) => _runs.TryGetValue(messageId, out run!);
+
+    /// <summary>Stops every answer of a conversation (it is being deleted).</summary>
+    public async Task StopConversationAsync(string conversationId)
+    {
+        var runs = _runs.Values.Where(r => r.ConversationId == conversationId).ToList();
+        foreach (var run in runs) run.Stop(StopCause.User);
+        await Task.WhenAll(runs.Select(r => r.Completion));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void StopAll()
+    {
+        foreach (var run in _runs.Values) run.Stop(StopCause.Shutdown);
+    }
+
+    /// <summary>Shutting down: every answer ends now as interrupted, with its text saved.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var runs = _runs.Values.ToList();
+        StopAll();
+        Task ended = Task.WhenAll(runs.Select(r => r.Completion)).WaitAsync(cancellationToken);
+        await ended.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}
