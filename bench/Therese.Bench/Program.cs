@@ -57,7 +57,7 @@ public static class BenchProgram
             BaseUrl = fake.BaseUrl,
             MaxRetries = 0,
             // The same HttpClient settings THÉRÈSE uses for its provider (no response draining), so (a) and (b) differ only by THÉRÈSE.
-            HttpClient = ProviderHttp.CreateClient(),
+            HttpClient = ProviderHttp.Create(),
         }).AsIChatClient("fake-model", 16000);
 
         // ---------------------------------------------------------------- report header
@@ -108,7 +108,7 @@ public static class BenchProgram
             // (b) through THÉRÈSE, new conversation each time
             fake.ClearLog();
             {
-                await using var s = await ChatStream.OpenAsync(http, Content(TtftDirective));
+                await using var s = await ChatStreamReader.OpenAsync(http, new { content = Content(TtftDirective) });
                 var startEv = await s.NextOfTypeAsync("start");
                 var delta = await s.NextOfTypeAsync("delta");
                 await s.ReadToEndAsync();
@@ -156,14 +156,14 @@ public static class BenchProgram
         // ---------------------------------------------------------------- 2. relay latency
         Progress($"2. per-token relay latency: {relayRuns} runs of 200 tokens at 100 tokens/s");
         {
-            await using (var w = await ChatStream.OpenAsync(http, Content("""{"tokens":20,"tps":100,"ttft_ms":0}"""))) await w.ReadToEndAsync();
+            await using (var w = await ChatStreamReader.OpenAsync(http, new { content = Content("""{"tokens":20,"tps":100,"ttft_ms":0}""") })) await w.ReadToEndAsync();
         }
         var relayFirst = new List<double>(); var relayLast = new List<double>(); var relayEach = new List<double>();
         var relayMismatch = 0; var relayDirectEach = new List<double>();
         for (var i = 0; i < relayRuns; i++)
         {
             fake.ClearLog();
-            await using var s = await ChatStream.OpenAsync(http, Content("""{"tokens":200,"tps":100,"ttft_ms":0}"""));
+            await using var s = await ChatStreamReader.OpenAsync(http, new { content = Content("""{"tokens":200,"tps":100,"ttft_ms":0}""") });
             await s.ReadToEndAsync();
             var r = fake.Requests.Single();
             var deltas = s.Deltas.ToList();
@@ -212,7 +212,7 @@ public static class BenchProgram
             fake.ClearLog();
             var target = 5 + (i * 7) % 40;
             using var cts = new CancellationTokenSource();
-            var s = await ChatStream.OpenAsync(http, Content("""{"tokens":2000,"tps":100,"ttft_ms":0}"""), ct: cts.Token);
+            var s = await ChatStreamReader.OpenAsync(http, new { content = Content("""{"tokens":2000,"tps":100,"ttft_ms":0}""") }, cts.Token);
             while (s.Deltas.Count() < target) await s.NextAsync();
             var received = s.Deltas.Count();
             var clientText = s.Text;
@@ -289,7 +289,7 @@ public static class BenchProgram
             foreach (var existing in new[] { false, true })
             {
                 fake.ClearLog();
-                await using var s = await ChatStream.OpenAsync(http, Content(TtftDirective), existing ? seeded.Dequeue() : null);
+                await using var s = await ChatStreamReader.OpenAsync(http, new { content = Content(TtftDirective), conversation_id = existing ? seeded.Dequeue() : null });
                 var st = await s.NextOfTypeAsync("start");
                 var d = await s.NextOfTypeAsync("delta");
                 await s.ReadToEndAsync();
@@ -310,7 +310,7 @@ public static class BenchProgram
             await locker.OpenAsync();
             await using (var begin = locker.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE;"; await begin.ExecuteNonQueryAsync(); }
             var lockedAt = Stopwatch.GetTimestamp();
-            await using var s = await ChatStream.OpenAsync(http, Content("""{"tokens":20,"tps":0,"ttft_ms":0}"""));
+            await using var s = await ChatStreamReader.OpenAsync(http, new { content = Content("""{"tokens":20,"tps":0,"ttft_ms":0}""") });
             var d = await s.NextOfTypeAsync("delta");
             var release = Task.Run(async () =>
             {
@@ -361,7 +361,7 @@ public static class BenchProgram
 
         // ---------------------------------------------------------------- 5. long answer
         Progress($"5. long answer: {longRuns} × 10,000 tokens at tps 0, through THÉRÈSE and direct");
-        await using (var w = await ChatStream.OpenAsync(http, Content("""{"tokens":2000,"tps":0,"ttft_ms":0}"""))) await w.ReadToEndAsync();
+        await using (var w = await ChatStreamReader.OpenAsync(http, new { content = Content("""{"tokens":2000,"tps":0,"ttft_ms":0}""") })) await w.ReadToEndAsync();
         var expected = FakeText.Text(10000);
         var longRows = new List<string>();
         var longThrough = new List<double>(); var longDirect = new List<double>();
@@ -371,10 +371,10 @@ public static class BenchProgram
         {
             fake.ClearLog();
             var (a0, g0) = (GC.GetTotalAllocatedBytes(true), Gcs());
-            await using var s = await ChatStream.OpenAsync(http, Content("""{"tokens":10000,"tps":0,"ttft_ms":0}"""));
+            await using var s = await ChatStreamReader.OpenAsync(http, new { content = Content("""{"tokens":10000,"tps":0,"ttft_ms":0}""") });
             await s.ReadToEndAsync();
             var (a1, g1) = (GC.GetTotalAllocatedBytes(true), Gcs());
-            var done = s.Events.Single(e => e.Type == "done");
+            var done = s.Received.Single(e => !e.IsDoneMarker && e.Type == "done");
             longThrough.Add(s.MsTo(done));
             allocThrough += a1 - a0; for (var g = 0; g < 3; g++) gcThrough[g] += g1[g] - g0[g];
             deltaCounts.Add(s.Deltas.Count());

@@ -40,7 +40,7 @@ public sealed class SecretLoggingTests : ServerTest
     [InlineData("""{"tokens":10,"tps":0}""")]
     public async Task The_api_key_never_reaches_the_log(string script)
     {
-        await using var stream = await Chat.ChatStreamReader.OpenAsync(Http, new { content = "Question\n::fake " + script });
+        await using var stream = await ChatStreamReader.OpenAsync(Http, new { content = "Question\n::fake " + script });
         await stream.ReadToEndAsync();
 
         Assert.NotEmpty(Host.Logs.Lines);

@@ -1,0 +1,268 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Therese.Server.Chat;
+using Therese.Server.Conversations;
+using Therese.Server.Llm;
+using Therese.Server.Settings;
+using Therese.Server.Storage;
+
+namespace Therese.Tests.Chat.Units;
+
+/// <summary>The answer's run on its own: a scripted chat client, a fake clock, a real SQLite file, no HTTP.</summary>
+public sealed class AnswerRunTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "therese-tests", Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _clock = new();
+    private IDbContextFactory<ThereseDb> _dbs = null!;
+    private MessageWriter _writer = null!;
+    private AnswerStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        var options = new DbContextOptionsBuilder<ThereseDb>()
+            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "therese.db"), Pooling = false }.ToString())
+            .Options;
+        _dbs = new PooledDbContextFactory<ThereseDb>(options);
+        await using (var db = await _dbs.CreateDbContextAsync()) await db.Database.MigrateAsync();
+        _writer = new MessageWriter(_dbs, NullLogger<MessageWriter>.Instance);
+        await _writer.StartAsync(CancellationToken.None);
+        _store = new AnswerStore(_dbs, _writer, _clock);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _writer.StopAsync(CancellationToken.None);
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>A chat client the test drives update by update.</summary>
+    private sealed class ScriptedClient : IChatClient
+    {
+        public Channel<ChatResponseUpdate> Updates { get; } = Channel.CreateUnbounded<ChatResponseUpdate>();
+        public CancellationToken Token { get; private set; }
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            Token = cancellationToken;
+            await foreach (var update in Updates.Reader.ReadAllAsync(cancellationToken)) yield return update;
+        }
+
+        public void Say(string text) => Updates.Writer.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, text));
+
+        public void End(ChatFinishReason finish)
+        {
+            Updates.Writer.TryWrite(new ChatResponseUpdate
+            {
+                FinishReason = finish,
+                Contents = [new UsageContent(new UsageDetails { InputTokenCount = 12, OutputTokenCount = 3 })],
+            });
+            Updates.Writer.TryComplete();
+        }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+        public void Dispose() { }
+    }
+
+    private static readonly ChatStreamOptions Options = new() { ResumeGraceSeconds = 30, CheckpointIntervalSeconds = 1 };
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
+
+    private AnswerRun Run(ScriptedClient client, string? question = "Bonjour ?")
+    {
+        var model = new ActiveModel(new ResolvedSettings { Provider = Providers.Anthropic, ApiKey = "k", Model = "m" }, client);
+        var conversationId = Ids.New();
+        var turn = new ChatTurn
+        {
+            ConversationId = conversationId,
+            NewConversationTitle = "Test",
+            Model = model,
+            UserMessage = new Message { Id = Ids.New(), ConversationId = conversationId, Role = Roles.User, Content = question!, Status = MessageStatus.Complete },
+            AssistantId = Ids.New(),
+            History = [new ChatMessage(ChatRole.User, question)],
+        };
+        return new AnswerRun(turn, new AnswerLog(), _store, _clock, Options, IdleTimeout, NullLogger.Instance).Start();
+    }
+
+    private async Task<Message> Saved(AnswerRun run)
+    {
+        await using var db = await _dbs.CreateDbContextAsync();
+        return await db.Messages.SingleAsync(m => m.Id == run.MessageId);
+    }
+
+    [Fact]
+    public async Task A_complete_answer_logs_start_each_token_and_done_and_is_saved_complete()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Say("Bon");
+        client.Say("jour");
+        client.Say(" !");
+        client.End(ChatFinishReason.Stop);
+        var outcome = await run.Completion;
+
+        Assert.Equal(new AnswerOutcome(MessageStatus.Complete, "end_turn", null, new Usage(12, 3)), outcome);
+        var log = run.Log.ReadAfter(0).Events;
+        Assert.Equal([1L, 2, 3, 4, 5], log.Select(e => e.Id));
+        Assert.IsType<StartEvent>(log[0].Event);
+        Assert.Equal(["Bon", "jour", " !"], log.Skip(1).Take(3).Select(e => ((DeltaEvent)e.Event).Content));
+        Assert.Equal(new DoneEvent("end_turn", new Usage(12, 3)), log[4].Event);
+
+        var saved = await Saved(run);
+        Assert.Equal((MessageStatus.Complete, "Bonjour !", 12, 3), (saved.Status, saved.Content, saved.InputTokens, saved.OutputTokens));
+    }
+
+    [Fact]
+    public async Task Stop_cancels_the_provider_call_and_keeps_the_partial_text_as_stopped()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Say("Début");
+        await WaitForLog(run, 2);
+
+        Assert.True(run.Stop(StopCause.User));
+        Assert.False(run.Stop(StopCause.Shutdown), "the first cause wins");
+        var outcome = await run.Completion;
+        Assert.True(client.Token.IsCancellationRequested);
+        Assert.Equal((MessageStatus.Stopped, "user_stopped"), (outcome.Status, outcome.StopReason));
+        Assert.Equal(new DoneEvent("user_stopped", new Usage(0, 0)), run.Log.ReadAfter(2).Events.Single().Event);
+        Assert.Equal((MessageStatus.Stopped, "Début"), ((await Saved(run)).Status, (await Saved(run)).Content));
+    }
+
+    [Fact]
+    public async Task No_token_for_the_idle_timeout_ends_the_answer_with_timeout()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Say("Un mot");
+        await WaitForLog(run, 2);
+        _clock.Advance(IdleTimeout + TimeSpan.FromSeconds(1));
+        var outcome = await run.Completion;
+        Assert.Equal((MessageStatus.Error, "timeout"), (outcome.Status, outcome.StopReason));
+        Assert.IsType<ErrorEvent>(run.Log.ReadAfter(2).Events.Single().Event);
+    }
+
+    [Fact]
+    public async Task A_resumable_answer_waits_for_its_followers_and_ends_interrupted_when_none_comes_back()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        var follower = run.Follow(resumable: true);
+        client.Say("Texte");
+        await WaitForLog(run, 2);
+
+        // Leaving and coming back within the grace period changes nothing.
+        follower.Dispose();
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        var back = run.Follow(resumable: true);
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.False(run.Completion.IsCompleted);
+
+        back.Dispose();
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        var outcome = await run.Completion;
+        Assert.Equal((MessageStatus.Interrupted, "interrupted"), (outcome.Status, outcome.StopReason));
+        Assert.Equal("Texte", (await Saved(run)).Content);
+    }
+
+    [Fact]
+    public async Task A_non_resumable_follower_leaving_stops_the_answer()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        var follower = run.Follow(resumable: false);
+        client.Say("Bref");
+        await WaitForLog(run, 2);
+        follower.Dispose();
+        Assert.Equal(MessageStatus.Stopped, (await run.Completion).Status);
+    }
+
+    [Fact]
+    public async Task A_stream_that_ends_without_a_finish_reason_is_an_error_with_its_text_kept()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Say("Coupé");
+        client.Updates.Writer.TryComplete();
+        var outcome = await run.Completion;
+        Assert.Equal((MessageStatus.Error, "upstream"), (outcome.Status, outcome.StopReason));
+        Assert.Equal("Coupé", (await Saved(run)).Content);
+    }
+
+    private static async Task WaitForLog(AnswerRun run, long id)
+    {
+        while (!await run.Log.WaitAsync(id - 1, TimeSpan.FromSeconds(5), CancellationToken.None)) { }
+    }
+}
+
+public sealed class AnswerOutcomeTests
+{
+    public static TheoryData<StopCause, Exception?, bool, string?, string, string> Cases => new()
+    {
+        { StopCause.None, null, false, "stop", MessageStatus.Complete, "end_turn" },
+        { StopCause.None, null, false, "length", MessageStatus.Complete, "max_tokens" },
+        { StopCause.None, null, false, null, MessageStatus.Error, "upstream" },
+        { StopCause.None, new IOException("reset"), false, null, MessageStatus.Error, "upstream" },
+        { StopCause.None, new HttpRequestException("refused", null, System.Net.HttpStatusCode.Unauthorized), false, null, MessageStatus.Error, "auth" },
+        { StopCause.None, new InvalidOperationException("disk"), true, null, MessageStatus.Error, "storage" },
+        { StopCause.User, new OperationCanceledException(), false, null, MessageStatus.Stopped, "user_stopped" },
+        { StopCause.User, new IOException("cancelled read"), false, "stop", MessageStatus.Stopped, "user_stopped" },
+        { StopCause.Abandoned, new OperationCanceledException(), false, null, MessageStatus.Interrupted, "interrupted" },
+        { StopCause.Shutdown, new TaskCanceledException(), false, null, MessageStatus.Interrupted, "interrupted" },
+        { StopCause.Idle, new OperationCanceledException(), false, null, MessageStatus.Error, "timeout" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_cause_decides_first_then_the_failure_then_the_finish_reason(
+        StopCause cause, Exception? failure, bool storageFailed, string? finish, string status, string stopReason)
+    {
+        var outcome = AnswerOutcome.Classify(cause, failure, storageFailed, finish is null ? null : new ChatFinishReason(finish), null);
+        Assert.Equal((status, stopReason), (outcome.Status, outcome.StopReason));
+        Assert.Equal(status is MessageStatus.Complete or MessageStatus.Stopped, outcome.Error is null);
+        if (outcome.Error is { } error) Assert.Equal(stopReason, error.Code);
+    }
+}
+
+public sealed class AnswerLogTests
+{
+    [Fact]
+    public void A_replay_coalesces_the_missed_deltas_and_live_reads_keep_one_per_token()
+    {
+        var log = new AnswerLog();
+        log.Append(new StartEvent("c", "m", null, ""));
+        foreach (var t in new[] { "Un", " deux", " trois", " quatre" }) log.Append(new DeltaEvent(t));
+
+        var replay = log.ReadAfter(2, coalesce: true).Events;
+        Assert.Equal(new LoggedEvent(5, new DeltaEvent(" deux trois quatre")), replay.Single());
+        Assert.Equal([3L, 4, 5], log.ReadAfter(2).Events.Select(e => e.Id));
+        Assert.Equal(" trois", ((DeltaEvent)log.ReadAfter(3).Events[0].Event).Content);
+        Assert.Empty(log.ReadAfter(5).Events);
+
+        log.Append(new DoneEvent("end_turn", new Usage(1, 4)));
+        var end = log.ReadAfter(5);
+        Assert.True(end.Ended);
+        Assert.Equal(6, end.Events.Single().Id);
+        Assert.Equal("Un deux trois quatre", log.Text);
+        Assert.Throws<InvalidOperationException>(() => log.Append(new DeltaEvent("trop tard")));
+    }
+
+    [Fact]
+    public async Task A_waiting_follower_wakes_on_the_next_event_and_times_out_without_one()
+    {
+        var log = new AnswerLog();
+        log.Append(new StartEvent("c", "m", null, ""));
+        Assert.False(await log.WaitAsync(1, TimeSpan.FromMilliseconds(20), CancellationToken.None));
+        var waiting = log.WaitAsync(1, TimeSpan.FromSeconds(5), CancellationToken.None);
+        log.Append(new DeltaEvent("x"));
+        Assert.True(await waiting);
+    }
+}
