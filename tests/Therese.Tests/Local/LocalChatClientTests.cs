@@ -152,9 +152,10 @@ public sealed class LocalChatClientTests(TinyModels models, ITestOutputHelper ou
         output.WriteLine($"{received} tokens; CPU while generating {busy.TotalSeconds:0.00} cores, 0.5–1 s after Stop {idle.TotalSeconds:0.00} cores; " +
             $"{afterStop} updates after Stop, answer ended {stopLatency.TotalMilliseconds:0} ms after it");
         Assert.InRange(afterStop, 0, 1);
-        Assert.True(stopLatency < TimeSpan.FromMilliseconds(200), $"the answer ended {stopLatency.TotalMilliseconds:0} ms after Stop");
-        Assert.True(busy.TotalSeconds > 0.5, $"generation used only {busy.TotalSeconds:0.00} cores: the measure would not see it");
-        Assert.True(idle.TotalSeconds < 0.2, $"the process still used {idle.TotalSeconds:0.00} cores half a second after Stop");
+        Assert.True(stopLatency < TimeSpan.FromMilliseconds(250), $"the answer ended {stopLatency.TotalMilliseconds:0} ms after Stop");
+        // Generous bounds for a shared two-core machine, yet far apart: generation keeps at least a quarter of a core busy.
+        Assert.True(busy.TotalSeconds > 0.25, $"generation used only {busy.TotalSeconds:0.00} cores: the measure would not see it");
+        Assert.True(idle.TotalSeconds < 0.15 && idle < busy / 4, $"the process still used {idle.TotalSeconds:0.00} cores half a second after Stop");
     }
 
     [Fact]

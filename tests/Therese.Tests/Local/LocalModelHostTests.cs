@@ -79,6 +79,7 @@ public sealed class LocalModelHostTests(TinyModels models, ITestOutputHelper out
     [InlineData(TinyModels.HeaderCut, "model_invalid", "en-tête est incomplet")]
     [InlineData(TinyModels.Truncated, "model_invalid", "est incomplet")]
     [InlineData(TinyModels.DuplicateToken, "model_invalid", "deux fois le même jeton")]
+    [InlineData(TinyModels.NoTensors, "model_invalid", "Détail (llama.cpp)\u00a0: missing tensor 'token_embd.weight'.")]
     [InlineData(TinyModels.UnknownArchitecture, "model_unsupported", "l’architecture «\u00a0mamba9\u00a0»")]
     public async Task A_model_that_cannot_run_is_a_french_error_and_the_next_good_model_still_answers(string model, string code, string words)
     {

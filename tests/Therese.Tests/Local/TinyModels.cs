@@ -26,6 +26,7 @@ public sealed class TinyModels : IDisposable
     public const string Truncated = "truncated.gguf";
     public const string HeaderCut = "header-cut.gguf";
     public const string DuplicateToken = "duplicate-token.gguf";
+    public const string NoTensors = "no-tensors.gguf";
 
     public TinyModels()
     {
@@ -40,6 +41,8 @@ public sealed class TinyModels : IDisposable
         File.WriteAllBytes(PathOf(Truncated), good[..(good.Length / 2)]);
         File.WriteAllBytes(PathOf(HeaderCut), good[..2000]);
         File.WriteAllBytes(PathOf(DuplicateToken), WithDuplicateToken(good));
+        // A well-formed header that declares no tensor: only llama.cpp can tell the weights are missing.
+        File.WriteAllBytes(PathOf(NoTensors), [.. good[..8], .. new byte[8], .. good[16..]]);
     }
 
     public DataDirectory Data { get; }

@@ -43,7 +43,7 @@ public sealed class LocalModelException(string code, string message, Exception? 
         "Choisissez une version « Instruct » ou « Chat » de ce modèle.", inner);
 
     internal static LocalModelException LoadFailed(string name, string? detail, Exception? inner = null) => new(Invalid,
-        $"Le modèle « {name} » n’a pas pu être chargé." + (detail is null ? "" : $" Détail : {detail}") +
+        $"Le modèle « {name} » n’a pas pu être chargé." + (detail is null ? "" : $" Détail (llama.cpp) : {detail.TrimEnd('.')}.") +
         " Vérifiez le fichier ou choisissez un autre modèle.", inner);
 
     internal static LocalModelException TooLong(int promptTokens, int contextSize) => new(ContextTooLong,

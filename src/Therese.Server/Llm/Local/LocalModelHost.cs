@@ -19,7 +19,7 @@ public sealed class LocalModelHost : IDisposable
     private readonly ILogger<LocalModelHost> _logger;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Lock _gate = new();
-    private LoadedModel? _current;
+    private volatile LoadedModel? _current;
     private int _loadCount;
     private volatile string? _loading;
     private bool _disposed;

@@ -14,6 +14,6 @@ public sealed class LocalModelOptions
     /// <summary>CPU threads for generation and prompt processing. Default: the physical cores this process may use.</summary>
     public int? Threads { get; set; }
 
-    /// <summary>Prompt tokens sent to llama.cpp in one call; Stop is checked between two calls.</summary>
+    /// <summary>Prompt tokens sent to llama.cpp in one call.</summary>
     public int BatchSize { get; set; } = 512;
 }
