@@ -246,6 +246,21 @@ public sealed class LocalChatClientTests(TinyModels models, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task A_long_prompt_sends_an_update_after_each_batch_so_an_idle_timeout_does_not_cut_it()
+    {
+        using var host = models.Host(batchSize: 32);
+        var client = new LocalChatClient(host, TinyModels.Good);
+
+        var updates = await TinyModels.CollectAsync(client, new ChatOptions { MaxOutputTokens = 20 });
+
+        var prompt = (int)updates.SelectMany(u => u.Contents).OfType<UsageContent>().Single().Details.InputTokenCount!;
+        var beforeText = updates.TakeWhile(u => u.Text.Length == 0).Count(u => u.Contents.Count == 0);
+        Assert.Equal((prompt + 31) / 32 - 1, beforeText);
+        Assert.True(beforeText >= 2);
+        Assert.Equal(20, TinyModels.TokensOf(updates).Length);
+    }
+
+    [Fact]
     public async Task An_answer_stops_when_the_context_is_full()
     {
         using var host = models.Host(contextSize: 256);

@@ -50,8 +50,8 @@ public sealed class TinyModels : IDisposable
     public string PathOf(string name) => Path.Combine(Data.ModelsPath, name);
 
     /// <summary>A host of its own for each test, so that loads and frees are the test's own.</summary>
-    public LocalModelHost Host(int? threads = 1, int? contextSize = null) =>
-        new(Options.Create(new LocalModelOptions { Threads = threads, ContextSize = contextSize }), Data, NullLogger<LocalModelHost>.Instance);
+    public LocalModelHost Host(int? threads = 1, int? contextSize = null, int batchSize = 512) =>
+        new(Options.Create(new LocalModelOptions { Threads = threads, ContextSize = contextSize, BatchSize = batchSize }), Data, NullLogger<LocalModelHost>.Instance);
 
     public static List<ChatMessage> Conversation(string user = "Bonjour THÉRÈSE, peux-tu m’aider à préparer la réunion ?") =>
     [

@@ -55,7 +55,12 @@ public sealed class LocalChatClient(LocalModelHost host, string model) : IChatCl
         using var lease = await host.LoadAsync(model, cancellationToken);
         using var generation = new LocalGeneration(lease.Model, options, cancellationToken);
         var prompt = generation.Tokenize(FormatPrompt(lease.Model.Weights, history, options, model));
-        await generation.PrefillAsync(prompt);
+        await foreach (var done in generation.PrefillAsync(prompt))
+        {
+            // A batch of a long prompt can take seconds of CPU: an empty update tells the caller the model is at work,
+            // as a remote provider's keep-alive would, so that an idle timeout does not cut it.
+            if (done < prompt.Length) yield return new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = responseId, ModelId = model };
+        }
 
         var createdAt = DateTimeOffset.UtcNow;
         var decoder = new StreamingTokenDecoder(generation.Context);

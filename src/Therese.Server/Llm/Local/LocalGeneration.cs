@@ -68,9 +68,12 @@ internal sealed class LocalGeneration : IDisposable
     /// <summary>Tokenizes the formatted prompt, special tokens included, as llama.cpp's own chat does.</summary>
     public LLamaToken[] Tokenize(string prompt) => _context.Tokenize(prompt, addBos: Vocab.ShouldAddBOS, special: true);
 
-    /// <summary>Decodes the prompt; the logits of its last token are ready for <see cref="Sample"/>.</summary>
+    /// <summary>
+    /// Decodes the prompt, one batch at a time, and yields how many tokens are done after each batch.
+    /// At the end the logits of its last token are ready for <see cref="Sample"/>.
+    /// </summary>
     /// <exception cref="LocalModelException">context_too_long when the prompt leaves no room for an answer.</exception>
-    public async Task PrefillAsync(IReadOnlyList<LLamaToken> prompt)
+    public async IAsyncEnumerable<int> PrefillAsync(IReadOnlyList<LLamaToken> prompt)
     {
         if (prompt.Count == 0) throw LocalModelException.Failed("prompt vide");
         if (prompt.Count >= ContextSize) throw LocalModelException.TooLong(prompt.Count, ContextSize);
@@ -85,8 +88,9 @@ internal sealed class LocalGeneration : IDisposable
                 _batch.Add(prompt[i], i, LLamaSeqId.Zero, logits: i == prompt.Count - 1);
             await DecodeAsync();
             Position = end;
+            if (end == prompt.Count) _logitIndex = _batch.TokenCount - 1;
+            yield return end;
         }
-        _logitIndex = _batch.TokenCount - 1;
     }
 
     /// <summary>Picks the next token from the logits of the last decoded one.</summary>
