@@ -30,6 +30,9 @@ public sealed class LocalModelException(string code, string message, Exception? 
     internal static LocalModelException Corrupt(string name, string why, Exception? inner = null) => new(Invalid,
         $"Le fichier du modèle « {name} » est illisible ou abîmé : {why} Téléchargez-le de nouveau.", inner);
 
+    internal static LocalModelException Unreadable(string name, Exception inner) => new(Invalid,
+        $"Le fichier du modèle « {name} » ne peut pas être lu ({inner.Message}). Vérifiez qu’il existe et que THÉRÈSE a le droit de le lire.", inner);
+
     internal static LocalModelException Truncated(string name, long actual, long expected) => new(Invalid,
         $"Le fichier du modèle « {name} » est incomplet : il fait {Size(actual)} au lieu de {Size(expected)}. " +
         "Le téléchargement s’est sans doute interrompu ; téléchargez-le de nouveau.");

@@ -96,14 +96,22 @@ public sealed class LocalModelHost : IDisposable
     internal async Task<ModelLease> LoadAsync(string model, CancellationToken cancellationToken)
     {
         var path = ResolvePath(model);
-        var stamp = FileStamp.Of(path);
-        lock (_gate)
+        FileStamp stamp;
+        GgufFile file;
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_current is { } current && current.Path == path && current.Stamp == stamp) return current.Lease();
+            stamp = FileStamp.Of(path);
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_current is { } current && current.Path == path && current.Stamp == stamp) return current.Lease();
+            }
+            file = GgufFile.Read(path, model);
         }
-
-        var file = GgufFile.Read(path, model);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw LocalModelException.Unreadable(model, ex);
+        }
         Replace(null);
         _loading = path;
         try
