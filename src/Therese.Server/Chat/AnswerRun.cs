@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Therese.Server.Llm;
+using Therese.Server.Llm.Local;
 
 namespace Therese.Server.Chat;
 

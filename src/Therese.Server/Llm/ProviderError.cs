@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text.Json;
 using Anthropic.Exceptions;
+using Therese.Server.Llm.Local;
 
 namespace Therese.Server.Llm;
 
@@ -51,9 +52,11 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
     public static ProviderError ByCode(string? code) =>
         Known.FirstOrDefault(e => e.Code == code) ?? (code == "provider_rejected" ? Rejected(null) : Upstream);
 
-    /// <summary>Maps any exception thrown by the Anthropic or OpenAI SDK to the error the user sees.</summary>
+    /// <summary>Maps any exception thrown by the Anthropic or OpenAI SDK, or by a local model, to the error the user sees.</summary>
     public static ProviderError From(Exception ex)
     {
+        if (ex is LocalModelException local) return Local(local);
+
         if (StatusOf(ex) is { } status)
             return status switch
             {
@@ -76,6 +79,17 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
             _ => Upstream,
         };
     }
+
+    /// <summary>
+    /// A local model's error keeps its code and French message. A request too long for the model is the request's
+    /// fault (400); a failed generation is THÉRÈSE's (500); anything else means the configured model cannot serve (503).
+    /// </summary>
+    private static ProviderError Local(LocalModelException ex) => new(ex.Code, ex.Message, ex.Code switch
+    {
+        LocalModelException.ContextTooLong => 400,
+        LocalModelException.GenerationFailed => 500,
+        _ => 503,
+    });
 
     private static int? StatusOf(Exception ex) => ex switch
     {
