@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Net.Http.Headers;
 
 namespace Therese.FakeLlm;
 
@@ -81,9 +82,37 @@ public sealed class FakeHub
         }
     }
 
-    private async Task ResolveAsync(HttpContext ctx, string owner, string name, string fileName)
+    private Task ResolveAsync(HttpContext ctx, string owner, string name, string fileName) =>
+        LoggedAsync(ctx, log => ResolveAsync(ctx, log, owner, name, fileName));
+
+    private Task ServeFromCdnAsync(HttpContext ctx, string owner, string name, string fileName) =>
+        LoggedAsync(ctx, async log =>
+        {
+            var file = Find(owner, name, fileName);
+            if (file is null)
+                await NotFoundAsync(ctx, log, owner, name);
+            else
+                await SendBytesAsync(ctx, log, file, file.Faults, etag: file.Sha256);
+        });
+
+    /// <summary>Logs the request, and a handler that throws as outcome "error" (Kestrel then answers 500 or resets).</summary>
+    private async Task LoggedAsync(HttpContext ctx, Func<HubRequest, Task> handle)
     {
         var log = Log(ctx);
+        try
+        {
+            await handle(log);
+        }
+        catch (Exception) when (log.Outcome == "running")
+        {
+            log.SetStatus(StatusCodes.Status500InternalServerError);
+            log.Complete("error");
+            throw;
+        }
+    }
+
+    private async Task ResolveAsync(HttpContext ctx, HubRequest log, string owner, string name, string fileName)
+    {
         var file = Find(owner, name, fileName);
         if (file is null)
         {
@@ -111,25 +140,15 @@ public sealed class FakeHub
         log.Complete("redirected");
     }
 
-    private async Task ServeFromCdnAsync(HttpContext ctx, string owner, string name, string fileName)
-    {
-        var log = Log(ctx);
-        var file = Find(owner, name, fileName);
-        if (file is null)
-        {
-            await NotFoundAsync(ctx, log, owner, name);
-            return;
-        }
-        await SendBytesAsync(ctx, log, file, file.Faults, etag: file.Sha256);
-    }
-
     private static async Task SendBytesAsync(HttpContext ctx, HubRequest log, HubFile file, HubFaults faults, string etag)
     {
         var resp = ctx.Response;
         resp.Headers.AcceptRanges = "bytes";
         resp.Headers.ETag = Quote(etag);
         resp.ContentType = "application/octet-stream";
-        resp.Headers.ContentDisposition = $"attachment; filename=\"{file.File}\"";
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(file.File);
+        resp.Headers.ContentDisposition = disposition.ToString();
 
         long start = 0, end = file.Length - 1;
         resp.StatusCode = StatusCodes.Status200OK;

@@ -36,7 +36,7 @@ public sealed class HubRequest
 
     /// <summary>
     /// <c>running</c> | <c>redirected</c> | <c>completed</c> | <c>dropped</c> (the hub reset the connection on purpose) |
-    /// <c>client_disconnected</c> | <c>not_found</c> | <c>range_not_satisfiable</c>.
+    /// <c>client_disconnected</c> | <c>not_found</c> | <c>range_not_satisfiable</c> | <c>error</c> (the handler threw).
     /// </summary>
     public string Outcome { get { lock (_gate) return _outcome; } }
 
