@@ -3,6 +3,7 @@ using System.Text.Json;
 using Therese.Server.Chat;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
+using Therese.Server.LocalModels;
 using Therese.Server.Storage;
 using Therese.Server.Web;
 
@@ -19,6 +20,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.AddStorage();
 builder.AddLlm();
 builder.AddChat();
+builder.AddLocalModels();
 
 var app = builder.Build();
 
@@ -27,6 +29,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapChatApi();
 app.MapConversationsApi();
+app.MapLocalModelsApi();
 app.MapFrontEnd();
 
 app.Run();
