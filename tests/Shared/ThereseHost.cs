@@ -55,6 +55,8 @@ public sealed class ThereseHost : IAsyncDisposable
             },
             ["Therese:Llm:Model"] = "fake-model",
             ["Therese:Llm:MaxRetries"] = "2",
+            // Model downloads come from the fake's hub: no test ever reaches huggingface.co.
+            ["Therese:Models:HubUrl"] = fake.BaseUrl,
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         var host = new ThereseHost(fake, dataDir, all, production);
