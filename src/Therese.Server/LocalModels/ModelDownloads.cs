@@ -105,7 +105,7 @@ public sealed partial class ModelDownloads(
                 // A newer download of the same file would have replaced this entry, so the part is this one's.
                 if (_downloads.ContainsKey(download.Id))
                 {
-                    folder.DeletePart(download.File);
+                    Discard(download.File);
                     download.Cancelled();
                 }
             }
@@ -135,8 +135,7 @@ public sealed partial class ModelDownloads(
             if (sidecar is null || sidecar.File != file || !part.Exists || folder.IsInstalled(file))
             {
                 // Bytes no sidecar describes can never be checked against the hub: they go with it.
-                if (ModelNames.IsValidFile(file) && !folder.IsInstalled(file)) folder.DeletePart(file);
-                else File.Delete(path);
+                Discard(ModelNames.IsValidFile(file) && !folder.IsInstalled(file) ? file : null, path);
                 continue;
             }
             var download = ModelDownload.Interrupted(Ids.New(), sidecar, part.Length, clock);
@@ -176,19 +175,21 @@ public sealed partial class ModelDownloads(
                 _turn.Release();
             }
         }
-        catch (OperationCanceledException) when (download.CancelRequested)
+        // A cancelled read can surface as an IOException rather than a cancellation: the request decides.
+        catch (Exception) when (download.CancelRequested)
         {
-            folder.DeletePart(download.File);
+            Discard(download.File);
             download.Cancelled();
             LogCancelled(download.Id, download.File);
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && _stopping.IsCancellationRequested)
         {
             download.Fail(DownloadFailure.Interrupted());
+            LogStoppedWithServer(download.Id, download.File, download.View().Bytes);
         }
         catch (DownloadFailure failure)
         {
-            if (!failure.KeepsPart) folder.DeletePart(download.File);
+            if (!failure.KeepsPart) Discard(download.File);
             download.Fail(failure);
             LogFailed(failure.InnerException, download.Id, download.File, failure.Code, failure.Message);
         }
@@ -245,9 +246,26 @@ public sealed partial class ModelDownloads(
             throw DownloadFailure.Checksum();
         }
         File.Move(part, folder.PathOf(download.File), overwrite: true);
-        File.Delete(sidecarPath);
+        Discard(null, sidecarPath);
         download.Done();
         LogDone(download.Id, download.File, info.Size);
+    }
+
+    /// <summary>
+    /// Removes the part and sidecar of <paramref name="file"/> (or only <paramref name="sidecar"/> when no file is given).
+    /// A failure is logged, not thrown: the download must still reach its final state, and startup must go on.
+    /// </summary>
+    private void Discard(string? file, string? sidecar = null)
+    {
+        try
+        {
+            if (file is not null) folder.DeletePart(file);
+            if (sidecar is not null) File.Delete(sidecar);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogDiscardFailed(ex, file ?? sidecar ?? "");
+        }
     }
 
     /// <summary>Bytes already on disk from an earlier attempt at the same bytes (same repo, size and SHA-256), or 0.</summary>
@@ -413,6 +431,12 @@ public sealed partial class ModelDownloads(
 
     [LoggerMessage(LogLevel.Warning, "Download {Id} did not stop within {Wait} of its cancel")]
     private partial void LogSlowCancel(string id, TimeSpan wait);
+
+    [LoggerMessage(LogLevel.Information, "Download {Id} of {File} stopped with THÉRÈSE at byte {Bytes}; it resumes when asked for again")]
+    private partial void LogStoppedWithServer(string id, string file, long bytes);
+
+    [LoggerMessage(LogLevel.Warning, "Could not remove the partial download of {File}")]
+    private partial void LogDiscardFailed(Exception ex, string file);
 
     [LoggerMessage(LogLevel.Information, "Found an unfinished download of {File} from {Repo}: {Bytes} of {Total} bytes, resumable")]
     private partial void LogFoundInterrupted(string file, string repo, long bytes, long total);
