@@ -23,8 +23,12 @@ public sealed class LocalModelsOptions
     /// <summary>Room left on the disk once the model is in, so the system and the database can still write.</summary>
     public long ReserveFreeMegabytes { get; set; } = 512;
 
-    /// <summary>The hub's base URL without a trailing slash; blank or unset is the default hub.</summary>
+    /// <summary>The hub's base URL, ending in '/' so that a mirror under a path keeps it; blank or unset is the default hub.</summary>
     public Uri HubBaseUri => new((string.IsNullOrWhiteSpace(HubUrl) ? DefaultHubUrl : HubUrl.Trim()).TrimEnd('/') + "/");
+
+    public bool HasValidHubUrl =>
+        Uri.TryCreate((string.IsNullOrWhiteSpace(HubUrl) ? DefaultHubUrl : HubUrl.Trim()).TrimEnd('/') + "/", UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https";
 
     public TimeSpan RetryDelay(int retry) =>
         TimeSpan.FromMilliseconds(Math.Min((double)RetryDelayMs * Math.Pow(2, retry - 1), MaxRetryDelayMs));
