@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Therese.Server;
 
@@ -8,7 +9,7 @@ public static class JsonBody
 {
     private const long MaxBodyBytes = 1024 * 1024;
 
-    public static async Task<(T? Body, IResult? Problem)> ReadAsync<T>(HttpRequest http, JsonSerializerOptions json) where T : class
+    public static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest http, JsonSerializerOptions json) where T : class
     {
         if (!http.HasJsonContentType())
             return (null, Problems.UnsupportedMediaType());

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Therese.Server.Chat;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
+using Therese.Server.LocalModels;
 using Therese.Server.Settings;
 using Therese.Server.Storage;
 using Therese.Server.Web;
@@ -21,6 +22,7 @@ builder.AddStorage();
 builder.AddSettings();
 builder.AddLlm();
 builder.AddChat();
+builder.AddLocalModels();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ app.UseStatusCodePages();
 app.MapChatApi();
 app.MapConversationsApi();
 app.MapSettingsApi();
+app.MapLocalModelsApi();
 app.MapFrontEnd();
 
 app.Run();

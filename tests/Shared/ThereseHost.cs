@@ -56,6 +56,8 @@ public sealed class ThereseHost : IAsyncDisposable
             ["OPENAI_BASE_URL"] = "",
             // Onboarding looks for an Ollama: the fake answers as one (its /api/tags).
             ["Therese:Ollama:Url"] = fake.BaseUrl,
+            // Model downloads come from the fake's hub: no test ever reaches huggingface.co.
+            ["Therese:Models:HubUrl"] = fake.BaseUrl,
         };
         // A provider pinned by configuration, as an administrator would; null leaves the choice to the page.
         if (provider is not null)

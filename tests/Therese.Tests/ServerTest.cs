@@ -27,6 +27,14 @@ public abstract class ServerTest : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
+    /// <summary>Restarts the server on the same data folder (its port changes) and points <see cref="Http"/> at it.</summary>
+    protected async Task RestartAsync()
+    {
+        await Host.RestartAsync();
+        Http.Dispose();
+        Http = Host.CreateClient();
+    }
+
     protected async Task<JsonElement> GetConversation(string id)
     {
         using var response = await Http.GetAsync($"/api/conversations/{id}");

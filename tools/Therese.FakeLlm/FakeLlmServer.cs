@@ -21,30 +21,36 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly FakeState _state;
 
-    private FakeLlmServer(WebApplication app, FakeState state, string baseUrl)
+    private FakeLlmServer(WebApplication app, FakeState state, FakeHub hub, string baseUrl)
     {
         _app = app;
         _state = state;
+        Hub = hub;
         BaseUrl = baseUrl;
     }
 
     /// <summary>Starts Kestrel on <paramref name="url"/> (port 0 picks a free port).</summary>
-    public static async Task<FakeLlmServer> StartAsync(string url = "http://127.0.0.1:0", CancellationToken ct = default)
+    /// <param name="hubFolder">Optional folder the fake hub also serves, laid out as <c>{owner}/{name}/{file}</c>.</param>
+    public static async Task<FakeLlmServer> StartAsync(string url = "http://127.0.0.1:0", string? hubFolder = null, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelCore().UseUrls(url);
         var state = new FakeState();
+        var hub = new FakeHub(hubFolder);
         var app = builder.Build();
-        Map(app, state);
+        Map(app, state, hub);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("Kestrel did not report a listening address.");
-        return new FakeLlmServer(app, state, address.TrimEnd('/'));
+        return new FakeLlmServer(app, state, hub, address.TrimEnd('/'));
     }
 
     /// <summary>Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). OpenAI clients use BaseUrl + "/v1".</summary>
     public string BaseUrl { get; }
+
+    /// <summary>The fake Hugging Face hub served by this server (model downloads); it keeps its own log.</summary>
+    public FakeHub Hub { get; }
 
     /// <summary>Snapshot of the request log, oldest first. The entries themselves keep updating while requests run.</summary>
     public IReadOnlyList<FakeRequest> Requests => _state.Snapshot();
@@ -56,23 +62,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
     public void ClearLog() => _state.Clear();
 
     /// <summary>Polls the log until a request matches; throws <see cref="TimeoutException"/> listing what was logged.</summary>
-    public async Task<FakeRequest> WaitForRequestAsync(Func<FakeRequest, bool> match, TimeSpan timeout)
-    {
-        ArgumentNullException.ThrowIfNull(match);
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var snapshot = _state.Snapshot();
-            foreach (var r in snapshot)
-                if (match(r)) return r;
-            if (DateTime.UtcNow >= deadline)
-            {
-                var seen = snapshot.Count == 0 ? "  (no request logged)" : string.Join("\n", snapshot.Select(r => "  " + r));
-                throw new TimeoutException($"FakeLlmServer at {BaseUrl}: no logged request matched within {timeout.TotalMilliseconds:0} ms. Logged requests ({snapshot.Count}):\n{seen}");
-            }
-            await Task.Delay(10);
-        }
-    }
+    public Task<FakeRequest> WaitForRequestAsync(Func<FakeRequest, bool> match, TimeSpan timeout) =>
+        Polling.WaitForAsync(_state.Snapshot, match, timeout, $"FakeLlmServer at {BaseUrl}");
 
     public async ValueTask DisposeAsync()
     {
@@ -89,15 +80,17 @@ public sealed class FakeLlmServer : IAsyncDisposable
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5299");
         var state = new FakeState();
+        var hub = new FakeHub(builder.Configuration["hub-dir"]);
         var app = builder.Build();
-        Map(app, state);
+        Map(app, state, hub);
         app.Lifetime.ApplicationStarted.Register(() =>
-            Console.WriteLine($"THÉRÈSE fake LLM provider listening on {string.Join(", ", app.Urls)}  (Anthropic: /v1/messages, OpenAI: /v1/chat/completions, log: /_fake/log)"));
+            Console.WriteLine($"THÉRÈSE fake LLM provider listening on {string.Join(", ", app.Urls)}  (Anthropic: /v1/messages, OpenAI: /v1/chat/completions, log: /_fake/log, hub: /{{owner}}/{{name}}/resolve/main/{{file}})"));
         await app.RunAsync();
     }
 
-    private static void Map(WebApplication app, FakeState state)
+    private static void Map(WebApplication app, FakeState state, FakeHub hub)
     {
+        hub.Map(app);
         app.MapGet("/", () => Results.Text(Description, "text/plain; charset=utf-8"));
         app.MapPost("/v1/messages", ctx => FakeEngine.HandleAsync(ctx, state, new AnthropicWire()));
         app.MapPost("/v1/chat/completions", ctx => FakeEngine.HandleAsync(ctx, state, new OpenAiWire()));
@@ -143,6 +136,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
           POST /v1/chat/completions  OpenAI chat completions (Authorization: Bearer; any non-empty key)
           GET  /v1/models            model list (GET /api/tags: the same, as Ollama lists them)
           GET  /_fake/log            JSON log of received requests;  DELETE /_fake/log clears it
+          GET|HEAD /{owner}/{name}/resolve/main/{file}   fake Hugging Face hub (302 to /_fake/cdn/…, X-Linked-Size, X-Linked-ETag)
+          GET  /_fake/hub/log        JSON log of hub requests;  DELETE /_fake/hub/log clears it
         Script the answer with a line `::fake {json}` in the last user message, e.g.
           ::fake {"tokens":200,"tps":50,"ttft_ms":100,"markdown":true}
           ::fake {"text":"Bonjour !","error_after":1}
