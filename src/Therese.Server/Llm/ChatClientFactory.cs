@@ -4,12 +4,13 @@ using Anthropic;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using Therese.Server.Llm.Local;
 using Therese.Server.Settings;
 
 namespace Therese.Server.Llm;
 
 /// <summary>Turns resolved settings into the <see cref="IChatClient"/> pipeline that answers.</summary>
-public sealed class ChatClientFactory(IOptions<LlmOptions> options, ILoggerFactory loggers)
+public sealed class ChatClientFactory(IOptions<LlmOptions> options, LocalModelHost local, ILoggerFactory loggers)
 {
     /// <summary>The chat pipeline, or null when the settings are not enough to call a model.</summary>
     public IChatClient? Create(ResolvedSettings settings, int? maxRetries = null)
@@ -20,6 +21,8 @@ public sealed class ChatClientFactory(IOptions<LlmOptions> options, ILoggerFacto
         {
             Providers.Anthropic => Anthropic(settings, retries).AsIChatClient(settings.Model, settings.MaxTokens),
             Providers.OpenAi => OpenAi(settings, retries).GetChatClient(settings.Model).AsIChatClient(),
+            // The weights load on first use and stay loaded; another model frees them.
+            Providers.Local => new LocalChatClient(local, settings.Model),
             _ => null,
         };
         return inner is null ? null : new ChatClientBuilder(inner).UseLogging(loggers).Build();

@@ -1,3 +1,5 @@
+using Therese.Server.Llm.Local;
+
 namespace Therese.Server.Llm;
 
 public static class LlmExtensions
@@ -6,6 +8,8 @@ public static class LlmExtensions
     public static IHostApplicationBuilder AddLlm(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<LlmOptions>(builder.Configuration.GetSection(LlmOptions.Section));
+        builder.Services.Configure<LocalModelOptions>(builder.Configuration.GetSection(LocalModelOptions.Section));
+        builder.Services.AddSingleton<LocalModelHost>();
         builder.Services.AddSingleton<ChatClientFactory>();
         builder.Services.AddSingleton<ChatModels>();
         builder.Services.AddSingleton<ModelProbe>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Anthropic.Models.Models;
 using Microsoft.Extensions.AI;
 using OpenAI.Models;
+using Therese.Server.LocalModels;
 using Therese.Server.Settings;
 
 namespace Therese.Server.Llm;
@@ -12,7 +13,7 @@ public sealed record ModelChoice(string Id, string Name);
 public sealed record ConnectionTest(bool Ok, string? Sample, ProviderError? Error);
 
 /// <summary>Asks a provider, with settings that may not be saved yet, whether it answers and which models it has.</summary>
-public sealed class ModelProbe(ChatClientFactory factory, IConfiguration config, ILogger<ModelProbe> logger)
+public sealed class ModelProbe(ChatClientFactory factory, ModelsFolder localModels, IConfiguration config, ILogger<ModelProbe> logger)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(15);
@@ -20,6 +21,7 @@ public sealed class ModelProbe(ChatClientFactory factory, IConfiguration config,
 
     private const string MissingKey = "Indiquez la clé d'API du fournisseur.";
     private const string MissingUrl = "Indiquez l'adresse du service compatible OpenAI (par exemple http://localhost:11434/v1 pour Ollama).";
+    private const string MissingLocalModel = "Choisissez un modèle installé, ou téléchargez-en un.";
     private const string MissingProvider = "Choisissez d'abord un fournisseur.";
 
     /// <summary>A very short request: no retry, a short timeout, the first words of the answer.</summary>
@@ -47,6 +49,9 @@ public sealed class ModelProbe(ChatClientFactory factory, IConfiguration config,
     /// <summary>The provider's own model list (GET /v1/models for both SDKs).</summary>
     public async Task<(IReadOnlyList<ModelChoice>? Models, ProviderError? Error)> ListModelsAsync(ResolvedSettings settings, CancellationToken ct)
     {
+        // A local model is a file: the list is what is installed.
+        if (settings.Provider == Providers.Local)
+            return ([.. localModels.Installed().Select(m => new ModelChoice(m.File, m.File))], null);
         if (Missing(settings) is { } missing) return (null, missing);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(ListTimeout);
@@ -116,6 +121,7 @@ public sealed class ModelProbe(ChatClientFactory factory, IConfiguration config,
         {
             Providers.Anthropic => MissingKey,
             Providers.OpenAi => MissingUrl,
+            Providers.Local => MissingLocalModel,
             null => MissingProvider,
             _ => ProviderError.NotConfigured.Message,
         };
