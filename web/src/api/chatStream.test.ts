@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { streamChat, type ChatStreamEvent } from './chatStream';
+import { followAnswer, streamChat, type ChatStreamEvent, type StreamItem } from './chatStream';
 import { ApiError } from './errors';
 import { problemResponse, sseBody, sseResponse } from '../test/sse';
 
@@ -9,7 +9,7 @@ const encoder = new TextEncoder();
 async function collect(response: Response | Promise<Response>): Promise<ChatStreamEvent[]> {
   const fetchImpl = vi.fn(async () => response) as unknown as typeof fetch;
   const events: ChatStreamEvent[] = [];
-  for await (const event of streamChat({ content: 'Bonjour' }, undefined, fetchImpl)) events.push(event);
+  for await (const item of streamChat({ content: 'Bonjour' }, undefined, fetchImpl)) events.push(item.event);
   return events;
 }
 
@@ -31,12 +31,26 @@ const conversation = [
   { type: 'done', content: '', stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 34 } },
 ];
 
+describe('followAnswer', () => {
+  it('asks for the events after the last one seen and yields their ids', async () => {
+    const fetchImpl = vi.fn(async () => sseResponse('id: 7\ndata: {"type":"delta","content":"suite"}\n\ndata: {"type":"ping"}\n\nid: 8\ndata: {"type":"done","stop_reason":"end_turn"}\n\ndata: [DONE]\n\n'));
+    const items: StreamItem[] = [];
+    for await (const item of followAnswer('m 1', 6, undefined, fetchImpl as unknown as typeof fetch)) items.push(item);
+
+    const [url, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/api/chat/stream/m%201');
+    expect((init.headers as Record<string, string>)['Last-Event-ID']).toBe('6');
+    expect(items.map((i) => i.id)).toEqual([7, null, 8]);
+    expect(items[0].event).toEqual({ type: 'delta', content: 'suite' });
+  });
+});
+
 describe('streamChat', () => {
   it('posts the request as JSON and yields typed events until [DONE]', async () => {
     const fetchImpl = vi.fn(async () => sseResponse(sseBody(conversation)));
     const events: ChatStreamEvent[] = [];
     for await (const e of streamChat({ content: 'Salut', conversation_id: 'c1' }, undefined, fetchImpl as unknown as typeof fetch))
-      events.push(e);
+      events.push(e.event);
 
     const [url, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('/api/chat/stream');

@@ -5,6 +5,8 @@ export interface ChatRequest {
   content?: string;
   conversation_id?: string;
   action?: 'send' | 'regenerate' | 'continue';
+  /** The answer outlives this request: a dropped connection can follow it again (the page always sets it). */
+  resumable?: boolean;
 }
 
 export interface Usage {
@@ -12,33 +14,58 @@ export interface Usage {
   output_tokens: number;
 }
 
+/** Mirrors the server's `ChatEvent` records (src/Therese.Server/Chat/ChatEvent.cs). */
 export type ChatStreamEvent =
-  | { type: 'start'; conversation_id: string; message_id: string; user_message_id?: string; content: string }
+  | { type: 'start'; conversation_id: string; message_id: string; user_message_id?: string; content: string; conversation_title?: string }
   | { type: 'delta'; content: string }
   | { type: 'ping' }
+  | { type: 'loading' }
   | { type: 'done'; stop_reason: string | null; usage?: Usage }
   | { type: 'error'; error: { code: string; message: string } };
 
+/** An event with its SSE id: the answer's sequence number (1 is start), null for pings. */
+export interface StreamItem {
+  id: number | null;
+  event: ChatStreamEvent;
+}
+
 const DONE_SENTINEL = '[DONE]';
+type Fetch = typeof fetch;
+const defaultFetch: Fetch = (...args) => fetch(...args);
 
 /**
  * POST /api/chat/stream and yield its events until the `[DONE]` line.
  * Throws ApiError for HTTP errors, network failures and malformed data; rethrows the AbortError
  * when `signal` is aborted so callers can tell a Stop from a failure.
  */
-export async function* streamChat(
-  request: ChatRequest,
-  signal?: AbortSignal,
-  fetchImpl: typeof fetch = (...args) => fetch(...args),
-): AsyncGenerator<ChatStreamEvent, void, undefined> {
+export function streamChat(request: ChatRequest, signal?: AbortSignal, fetchImpl: Fetch = defaultFetch): AsyncGenerator<StreamItem, void, undefined> {
+  return readStream(
+    '/api/chat/stream',
+    { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' }, body: JSON.stringify(request), signal },
+    fetchImpl,
+  );
+}
+
+/** GET /api/chat/stream/{id}: the answer's events after `afterId`, then the live rest, until `[DONE]`. */
+export function followAnswer(messageId: string, afterId: number, signal?: AbortSignal, fetchImpl: Fetch = defaultFetch): AsyncGenerator<StreamItem, void, undefined> {
+  return readStream(
+    `/api/chat/stream/${encodeURIComponent(messageId)}`,
+    { method: 'GET', headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(afterId) }, signal },
+    fetchImpl,
+  );
+}
+
+/** POST /api/chat/stream/{id}/stop: the model stops for every tab, the partial answer is saved. */
+export async function stopAnswer(messageId: string, fetchImpl: Fetch = defaultFetch): Promise<void> {
+  const response = await fetchImpl(`/api/chat/stream/${encodeURIComponent(messageId)}/stop`, { method: 'POST' });
+  if (!response.ok && response.status !== 404) throw await errorFromResponse(response);
+}
+
+async function* readStream(url: string, init: RequestInit, fetchImpl: Fetch): AsyncGenerator<StreamItem, void, undefined> {
+  const signal = init.signal ?? undefined;
   let response: Response;
   try {
-    response = await fetchImpl('/api/chat/stream', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify(request),
-      signal,
-    });
+    response = await fetchImpl(url, init);
   } catch (error) {
     if (isAbortError(error) || signal?.aborted) throw error;
     throw new ApiError('network', messages.network);
@@ -54,7 +81,7 @@ export async function* streamChat(
 
   try {
     for (;;) {
-      let result: ReadableStreamReadResult<{ data: string }>;
+      let result: ReadableStreamReadResult<{ data: string; id?: string }>;
       try {
         result = await reader.read();
       } catch (error) {
@@ -62,9 +89,10 @@ export async function* streamChat(
         throw new ApiError('network', messages.streamCut);
       }
       if (result.done) throw new ApiError('stream_incomplete', messages.streamIncomplete);
-      const data = result.value.data;
+      const { data, id } = result.value;
       if (data === DONE_SENTINEL) return;
-      yield parseEvent(data);
+      const number = id === undefined ? NaN : Number(id);
+      yield { id: Number.isSafeInteger(number) ? number : null, event: parseEvent(data) };
     }
   } finally {
     // Releases the connection when the consumer stops early (Stop, error, [DONE]).
@@ -93,12 +121,15 @@ export function parseEvent(data: string): ChatStreamEvent {
         message_id: event.message_id,
         user_message_id: typeof event.user_message_id === 'string' ? event.user_message_id : undefined,
         content: typeof event.content === 'string' ? event.content : '',
+        ...(typeof event.conversation_title === 'string' ? { conversation_title: event.conversation_title } : {}),
       };
     case 'delta':
       if (typeof event.content !== 'string') throw malformed('fragment de texte manquant');
       return { type: 'delta', content: event.content };
     case 'ping':
       return { type: 'ping' };
+    case 'loading':
+      return { type: 'loading' };
     case 'done':
       return {
         type: 'done',

@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatRequest, ChatStreamEvent } from '../api/chatStream';
+import type { ChatRequest, ChatStreamEvent, StreamItem } from '../api/chatStream';
 import { ApiError } from '../api/errors';
+import type { AnswerAnnouncement, AnswerChannel } from './answerChannel';
 import { createChatStore, type ChatDeps } from './chatStore';
 
-/** A hand-driven stream: the test pushes events and decides when it ends. */
-function controllableStream() {
-  const queue: ChatStreamEvent[] = [];
+/** A hand-driven stream: the test pushes events (numbered like the server does) and decides when it ends. */
+function controllableStream(firstId = 1) {
+  const queue: StreamItem[] = [];
+  let nextId = firstId;
   let wake: (() => void) | null = null;
   let ended = false;
   let failure: unknown = null;
@@ -15,7 +17,13 @@ function controllableStream() {
   };
   return {
     push(...events: ChatStreamEvent[]) {
-      queue.push(...events);
+      queue.push(...events.map((event) => ({ id: event.type === 'ping' ? null : nextId++, event })));
+      poke();
+    },
+    /** Pushes an event with a given id (a replay may repeat ids the client has). */
+    pushWithId(id: number, event: ChatStreamEvent) {
+      queue.push({ id, event });
+      nextId = id + 1;
       poke();
     },
     end() {
@@ -26,7 +34,7 @@ function controllableStream() {
       failure = error;
       poke();
     },
-    async *iterate(signal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+    async *iterate(signal: AbortSignal): AsyncGenerator<StreamItem> {
       signal.addEventListener('abort', () => this.fail(new DOMException('Aborted', 'AbortError')));
       for (;;) {
         if (failure) throw failure;
@@ -62,10 +70,13 @@ function fakeFrames() {
   };
 }
 
-function setup() {
+function setup(overrides: Partial<ChatDeps> = {}) {
   const frames = fakeFrames();
   const streams: ReturnType<typeof controllableStream>[] = [];
+  const follows: { messageId: string; afterId: number; stream: ReturnType<typeof controllableStream> }[] = [];
   const requests: ChatRequest[] = [];
+  const stops: string[] = [];
+  const timers: (() => void)[] = [];
   let id = 0;
   const deps: Partial<ChatDeps> = {
     streamChat: (request, signal) => {
@@ -74,12 +85,24 @@ function setup() {
       streams.push(stream);
       return stream.iterate(signal);
     },
+    followAnswer: (messageId, afterId, signal) => {
+      const stream = controllableStream(afterId + 1);
+      follows.push({ messageId, afterId, stream });
+      return stream.iterate(signal);
+    },
+    stopAnswer: async (messageId) => void stops.push(messageId),
     requestFrame: frames.requestFrame,
     cancelFrame: frames.cancelFrame,
+    setTimeout: (cb) => timers.push(cb),
+    clearTimeout: () => {},
     newId: () => `id-${++id}`,
+    channel: null,
+    ...overrides,
   };
   const store = createChatStore(deps);
-  return { store, frames, streams, requests };
+  /** Runs the timers set so far (reconnection delays). */
+  const runTimers = () => timers.splice(0).forEach((cb) => cb());
+  return { store, frames, streams, follows, requests, stops, runTimers };
 }
 
 const flushPromises = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -162,13 +185,14 @@ describe('chatStore', () => {
     expect(frames.scheduled).toBe(0);
   });
 
-  it('stop() aborts at once, keeps the partial text and marks it stopped', async () => {
-    const { store, streams } = setup();
+  it('stop() stops the model on the server, aborts at once, keeps the partial text and marks it stopped', async () => {
+    const { store, streams, stops } = setup();
     const sending = store.getState().send('Longue réponse');
-    streams[0].push(start(), delta('Une réponse par'));
+    streams[0].push(start('conv-1', '', 'srv-long'), delta('Une réponse par'));
     await flushPromises();
 
     store.getState().stop();
+    expect(stops).toEqual(['srv-long']);
     // Unflushed text is kept even though no frame ran.
     expect(store.getState().messages[1]).toMatchObject({ content: 'Une réponse par', status: 'stopped' });
     expect(store.getState().status).toBe('idle');
@@ -181,23 +205,28 @@ describe('chatStore', () => {
 
   it('stop() passes an aborted signal to the stream', async () => {
     const seen: AbortSignal[] = [];
-    const store = createChatStore({
+    const { store, streams, stops } = setup({
       streamChat: (_req, signal) => {
         seen.push(signal);
-        return (async function* () {
-          await new Promise((_, reject) =>
-            signal.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError'))),
-          );
-        })();
+        const stream = controllableStream();
+        streams.push(stream);
+        return stream.iterate(signal);
       },
-      requestFrame: () => 1,
-      cancelFrame: () => {},
     });
     const sending = store.getState().send('x');
+    // Stop before the server named the answer: the screen stops at once; the request stays open
+    // until start names the answer, then the server is asked to stop it.
     store.getState().stop();
-    await sending;
-    expect(seen[0].aborted).toBe(true);
     expect(store.getState().messages[1].status).toBe('stopped');
+    expect(seen[0].aborted).toBe(false);
+    streams[0].push(start('conv-9', '', 'srv-early'), delta('trop tard'));
+    await sending;
+    await flushPromises();
+    expect(stops).toEqual(['srv-early']);
+    expect(seen[0].aborted).toBe(true);
+    // The conversation is known: the next message goes to the same one, and nothing late was shown.
+    expect(store.getState().conversationId).toBe('conv-9');
+    expect(store.getState().messages[1]).toMatchObject({ id: 'srv-early', content: '', status: 'stopped' });
   });
 
   it('reuses the conversation_id received in start for the next message', async () => {
@@ -212,7 +241,10 @@ describe('chatStore', () => {
     streams[1].push(start('conv-42'), delta('B'), done);
     streams[1].end();
     await second;
-    expect(requests).toEqual([{ content: 'Un' }, { content: 'Deux', conversation_id: 'conv-42' }]);
+    expect(requests).toEqual([
+      { content: 'Un', resumable: true },
+      { content: 'Deux', conversation_id: 'conv-42', resumable: true },
+    ]);
     expect(store.getState().messages.map((m) => m.content)).toEqual(['Un', 'A', 'Deux', 'B']);
   });
 
@@ -248,9 +280,7 @@ describe('chatStore', () => {
   it('retry() regenerates an answer the server saved (a start arrived), without resending the message', async () => {
     const { store, streams, requests } = setup();
     const first = store.getState().send('Question');
-    streams[0].push(start('conv-7'), delta('Partiel'));
-    await flushPromises();
-    streams[0].fail(new ApiError('network', 'Impossible de joindre THÉRÈSE.'));
+    streams[0].push(start('conv-7'), delta('Partiel'), { type: 'error', error: { code: 'upstream', message: 'Erreur du fournisseur.' } });
     await first;
     expect(store.getState().messages[1]).toMatchObject({ status: 'error', saved: true });
 
@@ -260,7 +290,7 @@ describe('chatStore', () => {
     streams[1].end();
     await retrying;
 
-    expect(requests[1]).toEqual({ action: 'regenerate', conversation_id: 'conv-7' });
+    expect(requests[1]).toEqual({ action: 'regenerate', conversation_id: 'conv-7', resumable: true });
     expect(store.getState().messages.map((m) => [m.role, m.content, m.status])).toEqual([
       ['user', 'Question', 'complete'],
       ['assistant', 'Réponse', 'complete'],
@@ -277,7 +307,7 @@ describe('chatStore', () => {
     streams[1].push(start('conv-8'), delta('Réponse'), done);
     streams[1].end();
     await retrying;
-    expect(requests[1]).toEqual({ content: 'Question' });
+    expect(requests[1]).toEqual({ content: 'Question', resumable: true });
     expect(store.getState().messages.map((m) => [m.role, m.content, m.status])).toEqual([
       ['user', 'Question', 'complete'],
       ['assistant', 'Réponse', 'complete'],
@@ -311,7 +341,7 @@ describe('chatStore', () => {
     streams[1].push(start('conv-1'), delta('Seconde'), done);
     streams[1].end();
     await regenerating;
-    expect(requests[1]).toEqual({ action: 'regenerate', conversation_id: 'conv-1' });
+    expect(requests[1]).toEqual({ action: 'regenerate', conversation_id: 'conv-1', resumable: true });
     expect(store.getState().messages[1]).toMatchObject({ content: 'Seconde', status: 'complete', versionCount: 2 });
   });
 
@@ -336,7 +366,7 @@ describe('chatStore', () => {
     streams[1].push(delta('.'), done);
     streams[1].end();
     await continuing;
-    expect(requests[1]).toEqual({ action: 'continue', conversation_id: 'conv-1' });
+    expect(requests[1]).toEqual({ action: 'continue', conversation_id: 'conv-1', resumable: true });
     expect(store.getState().messages[1]).toMatchObject({ content: 'Il était une fois.', status: 'complete' });
   });
 
@@ -366,12 +396,7 @@ describe('chatStore', () => {
         saved({ id: 'm5', status: 'streaming' }),
       ],
     }));
-    const timers: (() => void)[] = [];
-    const store = createChatStore({
-      getConversation: getConversation as unknown as ChatDeps['getConversation'],
-      setTimeout: (cb) => timers.push(cb),
-      clearTimeout: () => {},
-    });
+    const { store, follows, frames } = setup({ getConversation: getConversation as unknown as ChatDeps['getConversation'] });
     const opening = store.getState().openConversation('c1');
     expect(store.getState().loadState).toBe('loading');
     await opening;
@@ -387,17 +412,22 @@ describe('chatStore', () => {
     ]);
     expect(messages[1]).toMatchObject({ usage: { input_tokens: 12, output_tokens: 34 }, versionCount: 2, saved: true });
     expect(messages[3].error?.message).toBeTruthy();
-    expect(messages[4].generatingOnServer).toBe(true);
 
-    // Still being written on the server: the store polls.
-    expect(timers).toHaveLength(1);
-    timers[0]();
+    // Still being written: the page follows it live from its first event, the replay replacing the saved checkpoint.
+    expect(follows.map((f) => [f.messageId, f.afterId])).toEqual([['m5', 0]]);
+    expect(store.getState().status).toBe('streaming');
+    follows[0].stream.push(start('c1', '', 'm5'), delta('texte et la suite'));
     await flushPromises();
-    expect(getConversation).toHaveBeenCalledTimes(2);
+    frames.tick();
+    expect(store.getState().messages[4]).toMatchObject({ content: 'texte et la suite', status: 'streaming' });
+    follows[0].stream.push(done);
+    follows[0].stream.end();
+    await flushPromises();
+    expect(store.getState().messages[4].status).toBe('complete');
 
     // Opening the same conversation again does not refetch.
     await store.getState().openConversation('c1');
-    expect(getConversation).toHaveBeenCalledTimes(2);
+    expect(getConversation).toHaveBeenCalledTimes(1);
   });
 
   it('openConversation() reports an unknown id', async () => {
@@ -417,5 +447,88 @@ describe('chatStore', () => {
     void store.getState().send('Un');
     void store.getState().send('Deux');
     expect(requests).toHaveLength(1);
+  });
+
+  it('after a dropped connection, follows the answer again after the last event, with no text twice', async () => {
+    const { store, streams, follows, frames, runTimers } = setup();
+    const sending = store.getState().send('Longue question');
+    streams[0].push(start('conv-1', '', 'srv-r'), delta('Un '), delta('deux '));
+    await flushPromises();
+    streams[0].fail(new ApiError('network', 'La connexion a été coupée.'));
+    await flushPromises();
+    expect(store.getState().reconnecting).toBe(true);
+    expect(store.getState().status).toBe('streaming');
+
+    runTimers();
+    await flushPromises();
+    expect(follows.map((f) => [f.messageId, f.afterId])).toEqual([['srv-r', 3]]);
+    // A replay may repeat an event the page has: it is skipped.
+    follows[0].stream.pushWithId(3, delta('deux '));
+    follows[0].stream.pushWithId(5, delta('trois quatre '));
+    await flushPromises();
+    frames.tick();
+    expect(store.getState().reconnecting).toBe(false);
+    follows[0].stream.push(delta('cinq'), done);
+    follows[0].stream.end();
+    await sending;
+    expect(store.getState().messages[1]).toMatchObject({ content: 'Un deux trois quatre cinq', status: 'complete' });
+  });
+
+  it('a message refused before any answer (busy conversation) is taken back, explained, and not shown', async () => {
+    const { store, streams } = setup();
+    const first = store.getState().send('Un');
+    streams[0].push(start('conv-1'), delta('A'), done);
+    streams[0].end();
+    await first;
+
+    const second = store.getState().send('Deux');
+    streams[1].fail(new ApiError('conversation_busy', 'THÉRÈSE répond déjà dans cette conversation.', 409));
+    expect(await second).toBe(false);
+    expect(store.getState().messages.map((m) => m.content)).toEqual(['Un', 'A']);
+    expect(store.getState().notice).toBe('THÉRÈSE répond déjà dans cette conversation.');
+    expect(store.getState().status).toBe('idle');
+  });
+
+  it('says « Chargement du modèle » while a local model loads', async () => {
+    const { store, streams, frames } = setup();
+    const sending = store.getState().send('Bonjour');
+    streams[0].push(start(), { type: 'loading' });
+    await flushPromises();
+    expect(store.getState().messages[1].loadingModel).toBe(true);
+    streams[0].push(delta('Salut'));
+    await flushPromises();
+    frames.tick();
+    expect(store.getState().messages[1]).toMatchObject({ content: 'Salut', loadingModel: false });
+    streams[0].push(done);
+    streams[0].end();
+    await sending;
+  });
+
+  it('shows live an answer another tab started in the same conversation', async () => {
+    let listener: ((a: AnswerAnnouncement) => void) | null = null;
+    const announced: AnswerAnnouncement[] = [];
+    const channel: AnswerChannel = { announce: (a) => void announced.push(a), listen: (l) => ((listener = l), () => {}) };
+    const { store, streams, follows, frames } = setup({ channel });
+    const first = store.getState().send('Un');
+    streams[0].push({ ...start('conv-5', '', 'srv-1'), user_message_id: 'srv-u1' } as ChatStreamEvent, delta('A'), done);
+    streams[0].end();
+    await first;
+    expect(announced).toEqual([{ conversationId: 'conv-5', messageId: 'srv-1', user: { id: 'srv-u1', content: 'Un' } }]);
+
+    listener!({ conversationId: 'conv-5', messageId: 'srv-2', user: { id: 'srv-u2', content: 'Deux (autre onglet)' } });
+    expect(store.getState().status).toBe('waiting');
+    expect(follows.map((f) => f.messageId)).toEqual(['srv-2']);
+    follows[0].stream.push(start('conv-5', '', 'srv-2'), delta('B'));
+    await flushPromises();
+    frames.tick();
+    expect(store.getState().messages.map((m) => [m.content, m.status])).toEqual([
+      ['Un', 'complete'],
+      ['A', 'complete'],
+      ['Deux (autre onglet)', 'complete'],
+      ['B', 'streaming'],
+    ]);
+    // Another conversation's announcement is not this tab's business.
+    listener!({ conversationId: 'conv-other', messageId: 'srv-9' });
+    expect(follows).toHaveLength(1);
   });
 });

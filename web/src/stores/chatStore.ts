@@ -1,9 +1,11 @@
 import { createStore, useStore } from 'zustand';
-import { streamChat, type ChatRequest, type ChatStreamEvent, type Usage } from '../api/chatStream';
-import { getConversation, type Conversation, type ConversationMessage } from '../api/conversations';
+import { followAnswer, stopAnswer, streamChat, type ChatRequest, type ChatStreamEvent, type Usage } from '../api/chatStream';
+import { getConversation, type Conversation, type ConversationMessage, type MessageStatus } from '../api/conversations';
 import { ApiError, isAbortError } from '../api/errors';
+import { openAnswerSession, type AnswerSession, type SessionDeps } from './answerSession';
+import { answerChannel, type AnswerAnnouncement, type AnswerChannel } from './answerChannel';
 
-export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'error' | 'interrupted';
+export type { MessageStatus } from '../api/conversations';
 export type ChatStatus = 'idle' | 'waiting' | 'streaming' | 'error';
 /** Opening a saved conversation: `not_found` when the id is unknown (or deleted). */
 export type LoadState = 'idle' | 'loading' | 'ready' | 'not_found' | 'error';
@@ -17,10 +19,10 @@ export interface ChatMessage {
   usage?: Usage;
   /** The server has this message (a `start` named it, or it was loaded); `id` is then the server's. */
   saved?: boolean;
-  /** How many versions of this answer exist (regenerate keeps the older ones, hidden). */
+  /** How many versions of this answer exist (regenerate keeps the older ones). */
   versionCount?: number;
-  /** Loaded with status `streaming`: another request is still writing it, this tab only polls. */
-  generatingOnServer?: boolean;
+  /** A local model is being loaded before the first word. */
+  loadingModel?: boolean;
 }
 
 export interface ChatState {
@@ -30,7 +32,12 @@ export interface ChatState {
   conversationId: string | null;
   loadState: LoadState;
   loadError: string | null;
-  send: (content: string) => Promise<void>;
+  /** The connection dropped; the answer is being followed again. */
+  reconnecting: boolean;
+  /** A message the server refused before answering (busy conversation, too long…), in French. */
+  notice: string | null;
+  /** Sends a message; false when the server refused it before answering (the text should go back in the box). */
+  send: (content: string) => Promise<boolean>;
   stop: () => void;
   /** After a failed answer: regenerate it if the server saved it, otherwise send the request again. */
   retry: () => Promise<void>;
@@ -38,35 +45,33 @@ export interface ChatState {
   regenerate: () => Promise<void>;
   /** Carries on a stopped, interrupted or failed last answer; the new text is appended to it. */
   continueAnswer: () => Promise<void>;
-  /** Shows a saved conversation (no-op if it is already the current one). */
+  /** Shows a saved conversation (no-op if it is already the current one); follows its answer if one is being written. */
   openConversation: (id: string) => Promise<void>;
-  /** Fetches the open conversation again, e.g. while an answer is still being written on the server. */
+  /** Fetches the open conversation again (another tab or device answered in it). */
   refreshConversation: () => Promise<void>;
   newConversation: () => void;
+  dismissNotice: () => void;
 }
 
-export interface ChatDeps {
-  streamChat: (request: ChatRequest, signal: AbortSignal) => AsyncIterable<ChatStreamEvent>;
+export interface ChatDeps extends SessionDeps {
   getConversation: (id: string, signal: AbortSignal) => Promise<Conversation>;
-  requestFrame: (callback: () => void) => number;
-  cancelFrame: (handle: number) => void;
-  setTimeout: (callback: () => void, ms: number) => unknown;
-  clearTimeout: (handle: unknown) => void;
   newId: () => string;
+  /** Tells the other tabs of this browser that an answer started (null: no other tab to tell). */
+  channel: AnswerChannel | null;
 }
 
 const defaultDeps: ChatDeps = {
   streamChat: (request, signal) => streamChat(request, signal),
+  followAnswer: (messageId, afterId, signal) => followAnswer(messageId, afterId, signal),
+  stopAnswer: (messageId) => stopAnswer(messageId),
   getConversation: (id, signal) => getConversation(id, signal),
   requestFrame: (callback) => requestAnimationFrame(callback),
   cancelFrame: (handle) => cancelAnimationFrame(handle),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
   newId: () => `local-${crypto.randomUUID()}`,
+  channel: answerChannel(),
 };
-
-/** While a loaded answer is still being written on the server, fetch the conversation this often. */
-export const POLL_MS = 2000;
 
 const unexpectedError = { code: 'unexpected', message: 'Une erreur inattendue est survenue. Réessayez.' };
 const savedError = { code: 'saved_error', message: 'Cette réponse a échoué avant la fin.' };
@@ -84,7 +89,6 @@ export function fromSaved(message: ConversationMessage): ChatMessage {
   if (message.input_tokens != null && message.output_tokens != null)
     mapped.usage = { input_tokens: message.input_tokens, output_tokens: message.output_tokens };
   if (message.status === 'error') mapped.error = savedError;
-  if (message.status === 'streaming') mapped.generatingOnServer = true;
   return mapped;
 }
 
@@ -92,146 +96,115 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
   const deps: ChatDeps = { ...defaultDeps, ...overrides };
 
   return createStore<ChatState>()((set, get) => {
-    // One answer streams at a time; these belong to it.
-    let controller: AbortController | null = null;
-    let assistantId: string | null = null;
-    // Deltas land here and reach the store at most once per animation frame.
-    let pending = '';
-    let frame: number | null = null;
+    // One answer is followed at a time.
+    let session: AnswerSession | null = null;
     // The last request, to send again when it failed before the server saved anything.
     let lastRequest: ChatRequest | null = null;
     // Loading a conversation: a newer open/new makes older answers stale.
     let loadToken = 0;
     let loadController: AbortController | null = null;
-    let pollTimer: unknown = null;
 
-    const patchAssistant = (patch: (m: ChatMessage) => Partial<ChatMessage>) => {
-      const id = assistantId;
-      set((state) => ({
-        messages: state.messages.map((m) => (m.id === id ? { ...m, ...patch(m) } : m)),
-      }));
-    };
+    const patchMessage = (id: string | null, patch: (m: ChatMessage) => Partial<ChatMessage>) =>
+      set((state) => ({ messages: state.messages.map((m) => (m.id === id ? { ...m, ...patch(m) } : m)) }));
 
-    const flush = () => {
-      if (frame !== null) deps.cancelFrame(frame);
-      frame = null;
-      if (pending === '') return;
-      const text = pending;
-      pending = '';
-      const id = assistantId;
-      set((state) => ({
-        status: state.status === 'waiting' ? 'streaming' : state.status,
-        messages: state.messages.map((m) => (m.id === id ? { ...m, content: m.content + text } : m)),
-      }));
-    };
-
-    const onDelta = (text: string) => {
-      pending += text;
-      if (frame === null) frame = deps.requestFrame(flush);
-    };
-
-    /** Ends the current answer: flushes what is buffered and gives the message its final status. */
-    const finish = (status: MessageStatus, patch: Partial<ChatMessage> = {}) => {
-      flush();
-      patchAssistant(() => ({ status, ...patch }));
-      set({ status: status === 'error' ? 'error' : 'idle' });
-      controller = null;
-      assistantId = null;
-    };
-
-    /** The server named the answer: take its ids and the text it already holds (continue). */
-    const onStart = (event: Extract<ChatStreamEvent, { type: 'start' }>, userLocalId: string | null) => {
-      flush();
-      const localId = assistantId;
-      assistantId = event.message_id;
-      set((state) => ({
-        conversationId: event.conversation_id,
-        status: event.content !== '' && state.status === 'waiting' ? 'streaming' : state.status,
-        messages: state.messages.map((m) => {
-          if (m.id === localId) return { ...m, id: event.message_id, content: event.content, saved: true };
-          if (userLocalId && m.id === userLocalId && event.user_message_id)
-            return { ...m, id: event.user_message_id, saved: true };
-          return m;
-        }),
-      }));
-    };
-
-    const run = async (request: ChatRequest, userLocalId: string | null = null) => {
-      const current = new AbortController();
-      controller = current;
-      lastRequest = request;
-
-      const isCurrent = () => controller === current && !current.signal.aborted;
-      try {
-        for await (const event of deps.streamChat(request, current.signal)) {
-          if (!isCurrent()) return;
-          switch (event.type) {
-            case 'start':
-              onStart(event, userLocalId);
-              break;
-            case 'delta':
-              onDelta(event.content);
-              break;
-            case 'ping':
-              break;
-            case 'done':
-              finish('complete', event.usage ? { usage: event.usage } : {});
-              return;
-            case 'error':
-              finish('error', { error: event.error });
-              return;
-          }
-        }
-        if (isCurrent()) finish('complete');
-      } catch (error) {
-        if (!isCurrent() || isAbortError(error)) return;
-        finish('error', {
-          error: error instanceof ApiError ? { code: error.code, message: error.message } : unexpectedError,
+    /**
+     * Follows one answer into the message `localId` (the server's id replaces it at start);
+     * `userLocalId` gets the server's id too. Resolves false when the server refused the request.
+     */
+    const follow = (source: { request: ChatRequest } | { follow: string }, localId: string, userLocalId: string | null = null, userContent?: string) =>
+      new Promise<boolean>((resolve) => {
+        let messageId = localId;
+        const token = loadToken;
+        const mine = openAnswerSession(source, deps, {
+          onStart: (event) => {
+            // Even after a Stop, the names count: the next message goes to this conversation.
+            if (token !== loadToken) return;
+            const previous = messageId;
+            messageId = event.message_id;
+            set((state) => ({
+              conversationId: event.conversation_id,
+              messages: state.messages.map((m) => {
+                if (m.id === previous) return { ...m, id: event.message_id, saved: true };
+                if (userLocalId && m.id === userLocalId && event.user_message_id) return { ...m, id: event.user_message_id, saved: true };
+                return m;
+              }),
+            }));
+            if ('request' in source) deps.channel?.announce(started(event, userContent));
+          },
+          onText: (reset, append) => {
+            if (session !== mine) return;
+            set((state) => ({
+              status: state.status === 'waiting' && (append !== '' || (reset ?? '') !== '') ? 'streaming' : state.status,
+              messages: state.messages.map((m) =>
+                m.id === messageId ? { ...m, content: (reset ?? m.content) + append, loadingModel: false } : m,
+              ),
+            }));
+          },
+          onLoading: () => {
+            if (session === mine) patchMessage(messageId, () => ({ loadingModel: true }));
+          },
+          onReconnecting: (reconnecting) => {
+            if (session === mine) set({ reconnecting });
+          },
+          onEnd: (end) => {
+            if (session === mine) {
+              const patch: Partial<ChatMessage> = { status: end.status, loadingModel: false };
+              if ('usage' in end && end.usage) patch.usage = end.usage;
+              if ('error' in end) patch.error = end.error;
+              patchMessage(messageId, () => patch);
+              set({ status: end.status === 'error' ? 'error' : 'idle', reconnecting: false });
+              session = null;
+            }
+            resolve(true);
+          },
+          onRefused: (error) => {
+            if (session === mine) {
+              // Nothing was saved: the page goes back to what the server has, and says why.
+              session = null;
+              const drop = new Set([messageId, userLocalId]);
+              set((state) => ({ status: 'idle', notice: error.message, messages: state.messages.filter((m) => !drop.has(m.id)) }));
+              if (error.code === 'conversation_busy') void get().refreshConversation();
+            }
+            resolve(false);
+          },
         });
-      }
-    };
+        session = mine;
+      });
 
     const withConversation = (request: ChatRequest): ChatRequest => {
       const conversationId = get().conversationId;
-      return conversationId ? { ...request, conversation_id: conversationId } : request;
+      return { ...(conversationId ? { ...request, conversation_id: conversationId } : request), resumable: true };
     };
 
+    /** Shows the question (if any) and an empty answer waiting for its first word; returns the answer's local id. */
     const startAnswer = (userMessage: ChatMessage | null, replaceLast = false, versionCount?: number) => {
-      assistantId = deps.newId();
-      const assistant: ChatMessage = { id: assistantId, role: 'assistant', content: '', status: 'streaming' };
+      const assistant: ChatMessage = { id: deps.newId(), role: 'assistant', content: '', status: 'streaming' };
       if (versionCount) assistant.versionCount = versionCount;
       set((state) => {
         const kept = replaceLast ? state.messages.slice(0, -1) : state.messages;
-        return { status: 'waiting', messages: userMessage ? [...kept, userMessage, assistant] : [...kept, assistant] };
+        return { status: 'waiting', notice: null, messages: userMessage ? [...kept, userMessage, assistant] : [...kept, assistant] };
       });
+      return assistant.id;
     };
 
     const isBusy = () => get().status === 'waiting' || get().status === 'streaming';
 
-    const stopPolling = () => {
-      if (pollTimer !== null) deps.clearTimeout(pollTimer);
-      pollTimer = null;
-    };
-
-    const pollIfGenerating = () => {
-      stopPolling();
-      if (get().messages.some((m) => m.generatingOnServer))
-        pollTimer = deps.setTimeout(() => void get().refreshConversation(), POLL_MS);
-    };
-
-    /** Leaves the current conversation: its stream (the server saves it as stopped), load and poll. */
+    /** Leaves the current conversation: this tab stops following (the server keeps the answer), loads stop. */
     const leave = () => {
-      controller?.abort();
-      controller = null;
-      assistantId = null;
-      pending = '';
-      if (frame !== null) deps.cancelFrame(frame);
-      frame = null;
+      session?.detach();
+      session = null;
       lastRequest = null;
       loadController?.abort();
       loadController = null;
-      stopPolling();
       return ++loadToken;
+    };
+
+    /** A loaded conversation whose last answer is still being written: follow it live. */
+    const attachIfLive = () => {
+      const last = get().messages.at(-1);
+      if (!last || last.role !== 'assistant' || last.status !== 'streaming' || session) return;
+      set({ status: last.content === '' ? 'waiting' : 'streaming' });
+      void follow({ follow: last.id }, last.id);
     };
 
     const fetchConversation = async (id: string, token: number) => {
@@ -239,23 +212,32 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       loadController = current;
       try {
         const conversation = await deps.getConversation(id, current.signal);
-        if (token !== loadToken) return;
+        if (token !== loadToken || isBusy()) return;
         set({ messages: conversation.messages.map(fromSaved), loadState: 'ready', loadError: null });
-        pollIfGenerating();
+        attachIfLive();
       } catch (error) {
         if (token !== loadToken || isAbortError(error)) return;
         if (error instanceof ApiError && (error.code === 'not_found' || error.status === 404)) {
           set({ loadState: 'not_found', messages: [] });
         } else if (get().loadState === 'loading') {
           set({ loadState: 'error', loadError: error instanceof ApiError ? error.message : unexpectedError.message });
-        } else {
-          // A failed poll: try again later rather than hide what is shown.
-          pollIfGenerating();
         }
       } finally {
         if (loadController === current) loadController = null;
       }
     };
+
+    // Another tab of this browser started an answer in the conversation shown here: show it live too.
+    deps.channel?.listen((announcement) => {
+      if (announcement.conversationId !== get().conversationId || isBusy()) return;
+      if (get().messages.some((m) => m.id === announcement.messageId)) return;
+      const shown: ChatMessage[] = [];
+      if (announcement.user && !get().messages.some((m) => m.id === announcement.user!.id))
+        shown.push({ id: announcement.user.id, role: 'user', content: announcement.user.content, status: 'complete', saved: true });
+      shown.push({ id: announcement.messageId, role: 'assistant', content: '', status: 'streaming', saved: true });
+      set((state) => ({ messages: [...state.messages, ...shown], status: 'waiting' }));
+      void follow({ follow: announcement.messageId }, announcement.messageId);
+    });
 
     return {
       messages: [],
@@ -263,21 +245,19 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       conversationId: null,
       loadState: 'idle',
       loadError: null,
+      reconnecting: false,
+      notice: null,
 
       send: async (content) => {
         const text = content.trim();
-        if (text === '' || isBusy()) return;
-        stopPolling();
+        if (text === '' || isBusy()) return false;
         const user: ChatMessage = { id: deps.newId(), role: 'user', content: text, status: 'complete' };
-        startAnswer(user);
-        await run(withConversation({ content: text }), user.id);
+        const answerId = startAnswer(user);
+        lastRequest = withConversation({ content: text });
+        return follow({ request: lastRequest }, answerId, user.id, text);
       },
 
-      stop: () => {
-        if (!controller) return;
-        controller.abort();
-        finish('stopped');
-      },
+      stop: () => session?.stop(),
 
       retry: async () => {
         if (isBusy()) return;
@@ -291,51 +271,59 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
         if (!lastUser) return;
         // A failed answer with no text is just noise; one with text stays, marked, above the new one.
         if (failed && failed.content === '') set({ messages: messages.slice(0, -1) });
-        startAnswer(null);
-        await run(withConversation({ content: lastUser.content }));
+        const answerId = startAnswer(null);
+        lastRequest = withConversation({ content: lastUser.content });
+        await follow({ request: lastRequest }, answerId);
       },
 
       regenerate: async () => {
         const conversationId = get().conversationId;
         const last = get().messages.at(-1);
         if (isBusy() || !conversationId || last?.role !== 'assistant') return;
-        stopPolling();
         const versions = last.saved ? (last.versionCount ?? 1) + 1 : last.versionCount;
-        startAnswer(null, true, versions);
-        await run({ action: 'regenerate', conversation_id: conversationId });
+        const answerId = startAnswer(null, true, versions);
+        lastRequest = withConversation({ action: 'regenerate' });
+        await follow({ request: lastRequest }, answerId);
       },
 
       continueAnswer: async () => {
         const conversationId = get().conversationId;
         const last = get().messages.at(-1);
         if (isBusy() || !conversationId || !last || !canContinue(last)) return;
-        stopPolling();
-        assistantId = last.id;
-        patchAssistant(() => ({ status: 'streaming', error: undefined }));
-        set({ status: 'streaming' });
-        await run({ action: 'continue', conversation_id: conversationId });
+        patchMessage(last.id, () => ({ status: 'streaming', error: undefined }));
+        set({ status: 'streaming', notice: null });
+        await follow({ request: withConversation({ action: 'continue' }) }, last.id);
       },
 
       openConversation: async (id) => {
         if (get().conversationId === id && get().loadState !== 'error') return;
         const token = leave();
-        set({ conversationId: id, messages: [], status: 'idle', loadState: 'loading', loadError: null });
+        set({ conversationId: id, messages: [], status: 'idle', loadState: 'loading', loadError: null, reconnecting: false, notice: null });
         await fetchConversation(id, token);
       },
 
       refreshConversation: async () => {
         const id = get().conversationId;
         if (!id || isBusy()) return;
-        stopPolling();
         await fetchConversation(id, loadToken);
       },
 
       newConversation: () => {
         leave();
-        set({ conversationId: null, messages: [], status: 'idle', loadState: 'idle', loadError: null });
+        set({ conversationId: null, messages: [], status: 'idle', loadState: 'idle', loadError: null, reconnecting: false, notice: null });
       },
+
+      dismissNotice: () => set({ notice: null }),
     };
   });
+}
+
+function started(event: Extract<ChatStreamEvent, { type: 'start' }>, userContent?: string): AnswerAnnouncement {
+  return {
+    conversationId: event.conversation_id,
+    messageId: event.message_id,
+    user: event.user_message_id && userContent !== undefined ? { id: event.user_message_id, content: userContent } : undefined,
+  };
 }
 
 /** « Continuer » makes sense for an answer the server kept part of. */

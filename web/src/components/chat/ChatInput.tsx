@@ -12,12 +12,21 @@ interface ChatInputProps {
 
 export interface ChatInputHandle {
   focus: () => void;
+  /** Puts back a message the server refused, unless something new was typed meanwhile. */
+  restore: (text: string) => void;
 }
 
 export function ChatInput({ busy, onSend, onStop, ref }: ChatInputProps) {
   const [value, setValue] = useState('');
   const textarea = useRef<HTMLTextAreaElement>(null);
-  useImperativeHandle(ref, () => ({ focus: () => textarea.current?.focus() }), []);
+  useImperativeHandle(
+    ref,
+    () => ({
+      focus: () => textarea.current?.focus(),
+      restore: (text) => setValue((current) => (current.trim() === '' ? text : current)),
+    }),
+    [],
+  );
 
   useLayoutEffect(() => {
     const el = textarea.current;

@@ -18,6 +18,9 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
   const status = useChatStore((s) => s.status);
   const loadState = useChatStore((s) => s.loadState);
   const loadError = useChatStore((s) => s.loadError);
+  const reconnecting = useChatStore((s) => s.reconnecting);
+  const notice = useChatStore((s) => s.notice);
+  const dismissNotice = useChatStore((s) => s.dismissNotice);
   const hasConversation = useChatStore((s) => s.conversationId !== null);
   const send = useChatStore((s) => s.send);
   const stop = useChatStore((s) => s.stop);
@@ -110,7 +113,29 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
           hidden={loadState === 'not_found' || onboarding}
           className="mx-auto w-full max-w-3xl px-4 pb-[max(1rem,env(safe-area-inset-bottom))]"
         >
-          <ChatInput ref={input} busy={busy} onSend={(content) => void send(content)} onStop={stop} />
+          {reconnecting && (
+            <p data-testid="reconnecting" role="status" className="mb-2 text-center text-xs text-text-muted">
+              Reconnexion...
+            </p>
+          )}
+          {notice && (
+            <div data-testid="chat-notice" role="alert" className="mb-2 flex items-start gap-2 rounded-lg border border-border bg-surface-muted px-3 py-2 text-sm">
+              <p className="flex-1">{notice}</p>
+              <button type="button" aria-label="Fermer ce message" onClick={dismissNotice} className="text-text-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan">
+                ×
+              </button>
+            </div>
+          )}
+          <ChatInput
+            ref={input}
+            busy={busy}
+            onSend={(content) => {
+              void send(content).then((sent) => {
+                if (!sent) input.current?.restore(content);
+              });
+            }}
+            onStop={stop}
+          />
           <p className="mt-2 text-center text-xs text-text-muted">
             Entrée pour envoyer, Maj+Entrée pour aller à la ligne{busy ? ', Échap pour arrêter' : ''}.
           </p>

@@ -85,8 +85,9 @@ describe('MessageItem', () => {
     expect(screen.queryByTestId('continue-button')).toBeNull();
     expect(screen.queryByTestId('regenerate-button')).toBeNull();
 
-    rerender(<MessageItem message={assistant({ status: 'streaming', generatingOnServer: true })} />);
-    expect(screen.getByText('Réponse en cours de génération…')).toBeInTheDocument();
-    expect(screen.queryByTestId('streaming-cursor')).toBeNull();
+    // Streaming (here or followed from another tab): the live cursor, no actions yet.
+    rerender(<MessageItem message={assistant({ status: 'streaming', content: 'En cours' })} onContinue={onContinue} />);
+    expect(screen.getByTestId('streaming-cursor')).toBeInTheDocument();
+    expect(screen.queryByTestId('continue-button')).toBeNull();
   });
 });

@@ -27,7 +27,6 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
   }
 
   const streaming = message.status === 'streaming';
-  const live = streaming && !message.generatingOnServer;
   return (
     <article
       data-testid="message-assistant"
@@ -37,7 +36,7 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
     >
       {message.content !== '' && (
         <div data-testid="message-content" className="break-words">
-          <Markdown text={message.content} streaming={live} />
+          <Markdown text={message.content} streaming={streaming} />
         </div>
       )}
       <StatusNote message={message} onRetry={onRetry} />
@@ -48,13 +47,6 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
 
 function StatusNote({ message, onRetry }: MessageItemProps) {
   switch (message.status) {
-    case 'streaming':
-      if (!message.generatingOnServer) return null;
-      return (
-        <p data-testid="message-generating" role="status" className="mt-2 text-sm text-text-muted italic">
-          Réponse en cours de génération…
-        </p>
-      );
     case 'stopped':
       return <p className="mt-2 text-sm text-text-muted italic">Réponse interrompue</p>;
     case 'interrupted':

@@ -152,7 +152,7 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
               </div>
             );
           })}
-          {waiting && <ThinkingIndicator />}
+          {waiting && <ThinkingIndicator loadingModel={messages.at(-1)?.loadingModel} />}
         </div>
       </div>
       {showJump && <ScrollToBottom onClick={jump} />}

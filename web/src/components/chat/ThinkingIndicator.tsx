@@ -1,8 +1,11 @@
-/** Shown from the moment a message is sent until the first token of the answer arrives. */
-export function ThinkingIndicator() {
+/**
+ * Shown from the moment a message is sent until the first token of the answer arrives; while a
+ * local model is being read from disk it says so instead.
+ */
+export function ThinkingIndicator({ loadingModel = false }: { loadingModel?: boolean }) {
   return (
     <div
-      data-testid="thinking-indicator"
+      data-testid={loadingModel ? 'model-loading' : 'thinking-indicator'}
       role="status"
       aria-live="polite"
       className="flex items-center gap-2 py-2 text-sm text-text-muted"
@@ -12,7 +15,7 @@ export function ThinkingIndicator() {
         <span />
         <span />
       </span>
-      <span>THÉRÈSE réfléchit...</span>
+      <span>{loadingModel ? 'Chargement du modèle...' : 'THÉRÈSE réfléchit...'}</span>
     </div>
   );
 }
