@@ -19,7 +19,7 @@ public class E2EFixture : IAsyncLifetime
     /// <summary>Server settings on top of ThereseHost's (which sets MaxRetries=2).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         // First: a missing browser must fail the tests with a clear message, whatever else happens.
         var chromium = Chromium.Find();

@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/errors';
 import { listModels, testSettings, type ConnectionTest, type ModelChoice, type Provider, type Settings, type SettingField } from '../../api/settings';
 import { settingsStore } from '../../stores/settingsStore';
 import { Field, inputClass, primaryButton, secondaryButton } from './Field';
+import { LocalModelPicker } from './LocalModelPicker';
 import { customPreset, providerLabels, servicePresets } from './presets';
 import { formFromSettings, needsKey, patchFromForm, serviceChanged, type SettingsForm } from './settingsForm';
 
@@ -14,8 +15,6 @@ interface ModelFormProps {
   /** Onboarding shows only the provider chosen and folds the advanced options. */
   compact?: boolean;
   onSaved?: (settings: Settings) => void;
-  /** Extra content for the local provider (installed models, downloads). */
-  localSection?: (form: SettingsForm, setModel: (model: string) => void) => ReactNode;
 }
 
 type Test = { state: 'idle' } | { state: 'running' } | { state: 'done'; result: ConnectionTest };
@@ -24,7 +23,7 @@ const errorText = (error: unknown) =>
   error instanceof ApiError ? error.message : 'Une erreur inattendue est survenue. Réessayez.';
 
 /** Provider, service, model, key, limits and system prompt, with « Tester la connexion » and « Enregistrer ». */
-export function ModelForm({ settings, start, knownModels, compact = false, onSaved, localSection }: ModelFormProps) {
+export function ModelForm({ settings, start, knownModels, compact = false, onSaved }: ModelFormProps) {
   const [form, setForm] = useState(() => formFromSettings(settings, start));
   const [models, setModels] = useState<ModelChoice[]>(knownModels ?? []);
   const [modelsNote, setModelsNote] = useState<string | null>(null);
@@ -246,8 +245,18 @@ export function ModelForm({ settings, start, knownModels, compact = false, onSav
         </Field>
       )}
 
-      {form.provider === 'local' && localSection ? (
-        localSection(form, (model) => update({ model }))
+      {form.provider === 'local' ? (
+        <LocalModelPicker
+          selected={settings.provider === 'local' ? settings.model : ''}
+          disabled={!!lockedBy('model') || !!providerLocked}
+          onUse={async (model) => {
+            // « Utiliser ce modèle » puts it in force at once: nothing else to fill in.
+            const result = await settingsStore.getState().save({ provider: 'local', model });
+            setForm((f) => ({ ...f, model }));
+            setSaved(true);
+            onSaved?.(result);
+          }}
+        />
       ) : (
         <Field
           id={id('model')}
@@ -331,12 +340,17 @@ export function ModelForm({ settings, start, knownModels, compact = false, onSav
       )}
 
       <div className="flex flex-wrap items-center gap-2">
-        <button type="submit" data-testid="save-settings" className={primaryButton} disabled={saving}>
-          {saving ? 'Enregistrement…' : compact ? 'Enregistrer et commencer' : 'Enregistrer'}
-        </button>
-        <button type="button" data-testid="test-connection" className={secondaryButton} disabled={test.state === 'running'} onClick={() => void runTest()}>
-          {test.state === 'running' ? 'Test en cours…' : 'Tester la connexion'}
-        </button>
+        {/* A local model is put in force by « Utiliser ce modèle »; the page still saves its limits and prompt. */}
+        {!(compact && form.provider === 'local') && (
+          <button type="submit" data-testid="save-settings" className={primaryButton} disabled={saving}>
+            {saving ? 'Enregistrement…' : compact ? 'Enregistrer et commencer' : 'Enregistrer'}
+          </button>
+        )}
+        {form.provider !== 'local' && (
+          <button type="button" data-testid="test-connection" className={secondaryButton} disabled={test.state === 'running'} onClick={() => void runTest()}>
+            {test.state === 'running' ? 'Test en cours…' : 'Tester la connexion'}
+          </button>
+        )}
         {saved && (
           <span data-testid="settings-saved" role="status" className="text-sm text-text-muted">
             Réglages enregistrés : le prochain message utilisera ce modèle.

@@ -4,7 +4,7 @@ import { ModelForm } from './ModelForm';
 import { secondaryButton } from './Field';
 import type { SettingsForm } from './settingsForm';
 
-type Choice = 'ollama' | 'claude' | 'openai';
+type Choice = 'local' | 'ollama' | 'claude' | 'openai';
 
 interface OnboardingProps {
   settings: Settings;
@@ -28,6 +28,7 @@ export function Onboarding({ settings, onDone }: OnboardingProps) {
   }, []);
 
   const start: Record<Choice, Partial<SettingsForm>> = {
+    local: { provider: 'local', model: '' },
     ollama: { provider: 'openai', preset: 'ollama', baseUrl: ollama?.base_url ?? 'http://localhost:11434/v1', model: ollama?.models[0]?.id ?? '' },
     claude: { provider: 'anthropic', baseUrl: '' },
     openai: { provider: 'openai', preset: 'mistral', baseUrl: 'https://api.mistral.ai/v1', model: '' },
@@ -44,6 +45,9 @@ export function Onboarding({ settings, onDone }: OnboardingProps) {
 
         {choice === null ? (
           <ul className="mt-6 flex flex-col gap-3">
+            <ChoiceCard testId="onboarding-local" title="Télécharger un modèle qui fonctionne dans THÉRÈSE" onChoose={() => setChoice('local')}>
+              Rien d’autre à installer, et vos conversations ne quittent pas cet ordinateur. Un modèle d’environ 1 Go, téléchargé une fois.
+            </ChoiceCard>
             <ChoiceCard
               testId="onboarding-ollama"
               title="Utiliser Ollama sur cet ordinateur"
