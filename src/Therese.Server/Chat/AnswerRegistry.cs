@@ -60,6 +60,20 @@ public sealed class AnswerRegistry : IHostedService
         return held.TryAcquire() ? held : null;
     }
 
+    /// <summary>
+    /// Like <see cref="TryLock"/>, but an answer that was just stopped (Stop, or its client left) is let
+    /// finish saving first: « Continuer » right after Stop is not a conflict.
+    /// </summary>
+    public async Task<ConversationLock?> LockAsync(string conversationId, CancellationToken ct)
+    {
+        if (TryLock(conversationId) is { } held) return held;
+        var ending = _runs.Values.FirstOrDefault(r => r.ConversationId == conversationId && r.Ending);
+        if (ending is null) return null;
+        Task ended = ending.Completion.WaitAsync(TimeSpan.FromSeconds(5), ct);
+        await ended.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return TryLock(conversationId);
+    }
+
     /// <summary>Starts the answer in the background. The conversation stays reserved until its end.</summary>
     public AnswerRun Start(ChatTurn turn, ConversationLock? held)
     {

@@ -43,6 +43,9 @@ public sealed class AnswerRun : IDisposable
 
     public bool Ended => Completion.IsCompleted;
 
+    /// <summary>Stopped (by anyone, for any cause) and about to end: its conversation is free in a moment.</summary>
+    public bool Ending => Volatile.Read(ref _cause) != (int)StopCause.None || Ended;
+
     /// <summary>Runs when the outcome is known and saved, before followers hear of it (frees the conversation).</summary>
     public Func<Task>? BeforeEnd { get; init; }
 

@@ -92,7 +92,7 @@ public static class ChatApi
         if (request is null) return (null, null, problem);
 
         ConversationLock? held = null;
-        if (request.ConversationId is { Length: > 0 } conversationId && (held = s.Registry.TryLock(conversationId)) is null)
+        if (request.ConversationId is { Length: > 0 } conversationId && (held = await s.Registry.LockAsync(conversationId, http.RequestAborted)) is null)
             return (null, null, Refused(TurnRefusal.Busy));
         var (turn, refusal) = await s.Planner.PlanAsync(request, model, http.RequestAborted);
         if (turn is null)
