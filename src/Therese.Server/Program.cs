@@ -4,6 +4,7 @@ using Therese.Server.Chat;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
 using Therese.Server.LocalModels;
+using Therese.Server.Search;
 using Therese.Server.Settings;
 using Therese.Server.Storage;
 using Therese.Server.Web;
@@ -22,6 +23,7 @@ builder.AddStorage();
 builder.AddSettings();
 builder.AddLlm();
 builder.AddChat();
+builder.AddSearch();
 builder.AddLocalModels();
 
 var app = builder.Build();
@@ -33,6 +35,7 @@ app.UseStatusCodePages();
 app.MapChatApi();
 app.MapConversationsApi();
 app.MapSettingsApi();
+app.MapSearchApi();
 app.MapLocalModelsApi();
 app.MapFrontEnd();
 

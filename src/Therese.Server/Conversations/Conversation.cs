@@ -32,11 +32,20 @@ public sealed class Conversation
             .Replace("œ", "oe").Replace("æ", "ae");
     }
 
-    /// <summary>The first 50 text elements of the first user message, on one line.</summary>
+    /// <summary>
+    /// The first user message on one line; past 50 characters it is cut at the last word that fits and ends
+    /// with « … », so a title never stops in the middle of a word.
+    /// </summary>
     public static string TitleFrom(string firstMessage)
     {
         var oneLine = string.Join(' ', firstMessage.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         var info = new System.Globalization.StringInfo(oneLine);
-        return info.LengthInTextElements <= TitleLength ? oneLine : info.SubstringByTextElements(0, TitleLength).TrimEnd();
+        if (info.LengthInTextElements <= TitleLength) return oneLine;
+        var cut = info.SubstringByTextElements(0, TitleLength);
+        // The next character starts a new word: the cut is already on a boundary.
+        var nextIsSpace = char.IsWhiteSpace(info.SubstringByTextElements(TitleLength, 1)[0]);
+        var space = cut.LastIndexOf(' ');
+        if (!nextIsSpace && space >= TitleLength / 2) cut = cut[..space];
+        return cut.TrimEnd(' ', ',', ';', ':', '.', '-', '–', '—', '(', '«') + "…";
     }
 }

@@ -18,6 +18,10 @@ public static class ConversationsApi
         api.MapPost("/", Create).WithName("CreateConversation");
         api.MapPatch("/{id}", Rename).WithName("RenameConversation");
         api.MapDelete("/{id}", Delete).WithName("DeleteConversation");
+        api.MapGet("/{id}/messages/{messageId}/versions", Versions).WithName("ListVersions")
+            .WithSummary("Every version of an answer (regenerate keeps them), oldest first.");
+        api.MapPost("/{id}/messages/{messageId}/show", ShowVersion).WithName("ShowVersion")
+            .WithSummary("Shows this version of an answer in the conversation (and to the model) instead of the others.");
         return app;
     }
 
@@ -26,7 +30,8 @@ public static class ConversationsApi
     public sealed record Details(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages);
     public sealed record MessageView(
         string Id, string ConversationId, string Role, string Content, string Status, string? StopReason,
-        int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount);
+        int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount, int Version);
+    public sealed record VersionList(IReadOnlyList<MessageView> Versions);
     public sealed record TitleBody(string? Title);
 
     private static async Task<IResult> List(IDbContextFactory<ThereseDb> dbs, int? limit, string? cursor, string? q, CancellationToken ct)
@@ -94,11 +99,46 @@ public static class ConversationsApi
             .OrderBy(m => m.Position).ThenBy(m => m.CreatedAt)
             .ToListAsync(ct);
         var versions = messages.GroupBy(m => m.Position).ToDictionary(g => g.Key, g => g.Count());
-        var shown = messages.Where(m => !m.Hidden)
-            .Select(m => new MessageView(m.Id, m.ConversationId, m.Role, m.Content, m.Status, m.StopReason,
-                m.InputTokens, m.OutputTokens, m.CreatedAt, versions[m.Position]))
-            .ToList();
+        var shown = messages.Where(m => !m.Hidden).Select(m => View(m, versions[m.Position])).ToList();
         return new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, shown);
+    }
+
+    private static MessageView View(Message m, int versionCount) => new(m.Id, m.ConversationId, m.Role, m.Content, m.Status,
+        m.StopReason, m.InputTokens, m.OutputTokens, m.CreatedAt, versionCount, m.Version);
+
+    private static async Task<IResult> Versions(string id, string messageId, IDbContextFactory<ThereseDb> dbs, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var position = await db.Messages.Where(m => m.Id == messageId && m.ConversationId == id).Select(m => (int?)m.Position).SingleOrDefaultAsync(ct);
+        if (position is null) return Problems.NotFound("Ce message n'existe pas dans cette conversation.");
+        var all = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == id && m.Position == position)
+            .OrderBy(m => m.Version)
+            .ToListAsync(ct);
+        return TypedResults.Ok(new VersionList([.. all.Select(m => View(m, all.Count))]));
+    }
+
+    private static async Task<IResult> ShowVersion(string id, string messageId, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CancellationToken ct)
+    {
+        // The shown versions are what the model reads next: not while an answer is being written.
+        if (answers.TryLock(id) is not { } held)
+            return Problems.Create(StatusCodes.Status409Conflict, "conversation_busy",
+                "THÉRÈSE répond déjà dans cette conversation. Attendez la fin de la réponse avant de changer de version.");
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var position = await db.Messages.Where(m => m.Id == messageId && m.ConversationId == id).Select(m => (int?)m.Position).SingleOrDefaultAsync(ct);
+            if (position is null) return Problems.NotFound("Ce message n'existe pas dans cette conversation.");
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Messages.Where(m => m.ConversationId == id && m.Position == position)
+                .ExecuteUpdateAsync(u => u.SetProperty(m => m.Hidden, m => m.Id != messageId), ct);
+            await tx.CommitAsync(ct);
+            return TypedResults.Ok(await LoadAsync(db, id, ct));
+        }
+        finally
+        {
+            held.Release();
+        }
     }
 
     private static async Task<IResult> Create(HttpRequest http, IDbContextFactory<ThereseDb> dbs, TimeProvider clock, IOptions<JsonOptions> json, CancellationToken ct)

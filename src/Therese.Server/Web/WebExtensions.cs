@@ -24,8 +24,9 @@ public static class WebExtensions
         app.Map("/api/{**rest}", () => Problems.NotFound("Cette adresse de l'API n'existe pas."))
             .WithName("UnknownApi").ExcludeFromDescription();
         app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.MapFallbackToFile("index.html");
+        app.UsePrecompressedFiles(app.Environment);
+        app.UseStaticFiles(PrecompressedFiles.Options());
+        app.MapFallbackToFile("index.html", PrecompressedFiles.Options());
         return app;
     }
 }
