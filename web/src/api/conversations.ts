@@ -13,6 +13,8 @@ export interface ConversationMessage {
   output_tokens: number | null;
   created_at: string;
   version_count: number;
+  /** 1 for the first answer at its place, 2, 3… for each regeneration. */
+  version: number;
 }
 
 export interface ConversationSummary {
@@ -71,4 +73,16 @@ export function renameConversation(id: string, title: string, fetchImpl = defaul
 /** DELETE /api/conversations/{id}; the messages go with it. */
 export function deleteConversation(id: string, fetchImpl = defaultFetch) {
   return request<void>(conversationUrl(id), { method: 'DELETE' }, fetchImpl);
+}
+
+/** GET …/messages/{id}/versions: every version of an answer, oldest first. */
+export async function listVersions(conversationId: string, messageId: string, fetchImpl = defaultFetch) {
+  const url = `${conversationUrl(conversationId)}/messages/${encodeURIComponent(messageId)}/versions`;
+  return (await request<{ versions: ConversationMessage[] }>(url, {}, fetchImpl)).versions;
+}
+
+/** POST …/messages/{id}/show: this version is the one shown (and read by the model next). */
+export function showVersion(conversationId: string, messageId: string, fetchImpl = defaultFetch) {
+  const url = `${conversationUrl(conversationId)}/messages/${encodeURIComponent(messageId)}/show`;
+  return request<Conversation>(url, { method: 'POST' }, fetchImpl);
 }

@@ -35,6 +35,13 @@ function fakeServer() {
       stream = manualStream();
       return new Response(stream.stream, { headers: { 'Content-Type': 'text/event-stream' } });
     }
+    if (url.pathname === '/api/search') {
+      const q = url.searchParams.get('q') ?? '';
+      const results = conversations
+        .filter((c) => c.title.toLowerCase().includes(q))
+        .map((c) => ({ conversation_id: c.id, title: c.title, updated_at: c.updated_at, message_id: 'm1', role: 'assistant', snippet: `la \u0002${q}\u0003 du maire` }));
+      return json({ results });
+    }
     if (url.pathname === '/api/conversations') {
       const q = url.searchParams.get('q')?.toLowerCase();
       const items = q ? conversations.filter((c) => c.title.toLowerCase().includes(q)) : conversations;
@@ -103,7 +110,7 @@ describe('App: conversation history', () => {
     expect(answer).toHaveAttribute('data-status', 'stopped');
     expect(screen.getByText('Réponse interrompue')).toBeInTheDocument();
     expect(screen.getByText('120 → 348 jetons')).toBeInTheDocument();
-    expect(screen.getByText('2 versions')).toBeInTheDocument();
+    expect(screen.getByLabelText('Version 2 sur 2')).toHaveTextContent('2/2');
     expect(screen.getByTestId('continue-button')).toBeInTheDocument();
     expect(screen.getByTestId('regenerate-button')).toBeInTheDocument();
     const items = screen.getAllByTestId('conversation-item');
@@ -119,14 +126,16 @@ describe('App: conversation history', () => {
     expect(chatStore.getState().conversationId).toBeNull();
   });
 
-  it('filters by title through the server (q), after a pause in typing', async () => {
+  it('searches titles and messages through the server after a pause in typing, and marks the words found', async () => {
     const server = fakeServer();
     const user = userEvent.setup();
     render(<App />);
     await waitFor(() => expect(titles()).toHaveLength(2));
-    await user.type(screen.getByRole('searchbox', { name: 'Rechercher une conversation' }), 'lettre');
-    await waitFor(() => expect(titles()).toEqual(['Lettre aux adhérents']));
-    expect(server.calls.filter((c) => c.includes('q='))).toEqual(['GET /api/conversations?limit=30&q=lettre']);
+    await user.type(screen.getByRole('searchbox', { name: 'Rechercher dans les conversations' }), 'lettre');
+    const result = await screen.findByTestId('search-result');
+    expect(result).toHaveTextContent('Lettre aux adhérents');
+    expect(within(result).getByText('lettre', { selector: 'mark' })).toBeInTheDocument();
+    expect(server.calls.filter((c) => c.includes('q='))).toEqual(['GET /api/search?q=lettre&limit=30']);
   });
 
   it('renames inline: Enter saves, Escape cancels', async () => {
@@ -199,7 +208,7 @@ describe('App: conversation history', () => {
     await waitFor(() => expect(titles()).toHaveLength(2));
     await user.type(screen.getByTestId('chat-input'), 'Plan de communication{Enter}');
     server.add(summary('c9', 'Plan de communication'));
-    act(() => server.stream.push(sseEvent({ type: 'start', content: '', conversation_id: 'c9', message_id: 'm9' })));
+    act(() => server.stream.push(sseEvent({ type: 'start', content: '', conversation_id: 'c9', message_id: 'm9', conversation_title: 'Plan de communication' })));
     await waitFor(() => expect(window.location.pathname).toBe('/c/c9'));
     await waitFor(() => expect(titles()[0]).toBe('Plan de communication'));
     expect(screen.getAllByTestId('conversation-item')[0]).toHaveAttribute('aria-current', 'page');

@@ -29,11 +29,11 @@ export function App() {
   useEffect(
     () =>
       chatStore.subscribe((state, previous) => {
-        // First `start` of a new conversation: give it its address and show it in the list.
+        // First `start` of a new conversation: give it its address and list it at once.
         if (state.conversationId && previous.conversationId === null) {
           if (parseRoute(router.store.getState().path).name === 'new') {
             navigate(conversationPath(state.conversationId), { replace: true });
-            void conversationsStore.getState().refresh();
+            if (state.newConversationTitle) conversationsStore.getState().addStarted(state.conversationId, state.newConversationTitle);
           }
         }
         // An answer ended: the conversation moved to the top of the list.
@@ -47,6 +47,8 @@ export function App() {
     chatStore.getState().newConversation();
     navigate('/');
     setMenuOpen(false);
+    // What is typed next goes into the new conversation.
+    requestAnimationFrame(() => document.getElementById('chat-input')?.focus());
   }, []);
 
   useEffect(() => {
@@ -73,6 +75,11 @@ export function App() {
   );
 
   const closeMenu = useCallback(() => setMenuOpen(false), []);
+  const openResult = useCallback((conversationId: string, messageId: string | null) => {
+    chatStore.getState().focusMessage(messageId);
+    navigate(conversationPath(conversationId));
+    setMenuOpen(false);
+  }, []);
   const openSettings = useCallback(() => {
     navigate(settingsPath);
     setMenuOpen(false);
@@ -84,6 +91,17 @@ export function App() {
 
   return (
     <div className="flex h-dvh bg-surface text-text">
+      <a
+        href="#chat-input"
+        data-testid="skip-link"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('chat-input')?.focus();
+        }}
+        className="sr-only z-50 rounded-lg bg-accent-cyan px-4 py-2 font-semibold text-slate-950 focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+      >
+        Aller au champ de message
+      </a>
       <MarkdownWarmUp />
       <Sidebar
         activeId={activeId}
@@ -93,13 +111,14 @@ export function App() {
         onNew={newConversation}
         onDeleted={onDeleted}
         onOpenSettings={openSettings}
+        onOpenResult={openResult}
         settingsActive={route.name === 'settings'}
       />
       <div className="min-w-0 flex-1">
         {route.name === 'settings' ? (
-          <SettingsPage onOpenMenu={() => setMenuOpen(true)} onBack={backToChat} />
+          <SettingsPage onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onBack={backToChat} />
         ) : (
-          <ChatView onOpenMenu={() => setMenuOpen(true)} onNewConversation={newConversation} />
+          <ChatView onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onNewConversation={newConversation} />
         )}
       </div>
     </div>

@@ -531,4 +531,29 @@ describe('chatStore', () => {
     listener!({ conversationId: 'conv-other', messageId: 'srv-9' });
     expect(follows).toHaveLength(1);
   });
+
+  it('browses the versions of an answer in place', async () => {
+    const version = (id: string, n: number, content: string) => ({
+      id, conversation_id: 'c1', role: 'assistant' as const, content, status: 'complete' as const, stop_reason: 'end_turn',
+      input_tokens: 1, output_tokens: 2, created_at: '', version_count: 2, version: n,
+    });
+    const shown: string[] = [];
+    const { store } = setup({
+      getConversation: async () => ({ id: 'c1', title: 't', created_at: '', updated_at: '', messages: [
+        { ...version('u1', 1, 'Q'), role: 'user' as const }, version('v2', 2, 'Seconde'),
+      ] }),
+      listVersions: async () => [version('v1', 1, 'Première'), version('v2', 2, 'Seconde')],
+      showVersion: async (_c, id) => {
+        shown.push(id);
+        return { id: 'c1', title: 't', created_at: '', updated_at: '', messages: [] };
+      },
+    });
+    await store.getState().openConversation('c1');
+    expect(store.getState().messages[1]).toMatchObject({ content: 'Seconde', version: 2, versionCount: 2 });
+    await store.getState().browseVersion('v2', -1);
+    expect(shown).toEqual(['v1']);
+    expect(store.getState().messages[1]).toMatchObject({ id: 'v1', content: 'Première', version: 1, versionCount: 2 });
+    await store.getState().browseVersion('v1', -1);
+    expect(shown).toEqual(['v1']);
+  });
 });

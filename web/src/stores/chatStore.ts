@@ -1,6 +1,6 @@
 import { createStore, useStore } from 'zustand';
 import { followAnswer, stopAnswer, streamChat, type ChatRequest, type ChatStreamEvent, type Usage } from '../api/chatStream';
-import { getConversation, type Conversation, type ConversationMessage, type MessageStatus } from '../api/conversations';
+import { getConversation, listVersions, showVersion, type Conversation, type ConversationMessage, type MessageStatus } from '../api/conversations';
 import { ApiError, isAbortError } from '../api/errors';
 import { openAnswerSession, type AnswerSession, type SessionDeps } from './answerSession';
 import { answerChannel, type AnswerAnnouncement, type AnswerChannel } from './answerChannel';
@@ -21,6 +21,8 @@ export interface ChatMessage {
   saved?: boolean;
   /** How many versions of this answer exist (regenerate keeps the older ones). */
   versionCount?: number;
+  /** Which of them this is (1 = the first). */
+  version?: number;
   /** A local model is being loaded before the first word. */
   loadingModel?: boolean;
 }
@@ -30,6 +32,10 @@ export interface ChatState {
   /** waiting: sent, no token shown yet; streaming: tokens are arriving. */
   status: ChatStatus;
   conversationId: string | null;
+  /** The title the server gave a conversation this page just started (for the list, before it is saved). */
+  newConversationTitle: string | null;
+  /** A message to bring into view once the conversation is shown (a search result). */
+  focusMessageId: string | null;
   loadState: LoadState;
   loadError: string | null;
   /** The connection dropped; the answer is being followed again. */
@@ -51,10 +57,16 @@ export interface ChatState {
   refreshConversation: () => Promise<void>;
   newConversation: () => void;
   dismissNotice: () => void;
+  /** Asks the list to bring this message into view (then it clears itself). */
+  focusMessage: (id: string | null) => void;
+  /** Shows the previous (-1) or next (+1) version of an answer in its place. */
+  browseVersion: (messageId: string, step: -1 | 1) => Promise<void>;
 }
 
 export interface ChatDeps extends SessionDeps {
   getConversation: (id: string, signal: AbortSignal) => Promise<Conversation>;
+  listVersions: (conversationId: string, messageId: string) => Promise<ConversationMessage[]>;
+  showVersion: (conversationId: string, messageId: string) => Promise<Conversation>;
   newId: () => string;
   /** Tells the other tabs of this browser that an answer started (null: no other tab to tell). */
   channel: AnswerChannel | null;
@@ -65,6 +77,8 @@ const defaultDeps: ChatDeps = {
   followAnswer: (messageId, afterId, signal) => followAnswer(messageId, afterId, signal),
   stopAnswer: (messageId) => stopAnswer(messageId),
   getConversation: (id, signal) => getConversation(id, signal),
+  listVersions: (conversationId, messageId) => listVersions(conversationId, messageId),
+  showVersion: (conversationId, messageId) => showVersion(conversationId, messageId),
   requestFrame: (callback) => requestAnimationFrame(callback),
   cancelFrame: (handle) => cancelAnimationFrame(handle),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -85,7 +99,10 @@ export function fromSaved(message: ConversationMessage): ChatMessage {
     status: message.status,
     saved: true,
   };
-  if (message.role === 'assistant') mapped.versionCount = message.version_count;
+  if (message.role === 'assistant') {
+    mapped.versionCount = message.version_count;
+    mapped.version = message.version;
+  }
   if (message.input_tokens != null && message.output_tokens != null)
     mapped.usage = { input_tokens: message.input_tokens, output_tokens: message.output_tokens };
   if (message.status === 'error') mapped.error = savedError;
@@ -123,6 +140,7 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
             messageId = event.message_id;
             set((state) => ({
               conversationId: event.conversation_id,
+              ...(event.conversation_title ? { newConversationTitle: event.conversation_title } : {}),
               messages: state.messages.map((m) => {
                 if (m.id === previous) return { ...m, id: event.message_id, saved: true };
                 if (userLocalId && m.id === userLocalId && event.user_message_id) return { ...m, id: event.user_message_id, saved: true };
@@ -179,7 +197,8 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
     /** Shows the question (if any) and an empty answer waiting for its first word; returns the answer's local id. */
     const startAnswer = (userMessage: ChatMessage | null, replaceLast = false, versionCount?: number) => {
       const assistant: ChatMessage = { id: deps.newId(), role: 'assistant', content: '', status: 'streaming' };
-      if (versionCount) assistant.versionCount = versionCount;
+      // A regenerated answer is the newest of its versions.
+      if (versionCount) Object.assign(assistant, { versionCount, version: versionCount });
       set((state) => {
         const kept = replaceLast ? state.messages.slice(0, -1) : state.messages;
         return { status: 'waiting', notice: null, messages: userMessage ? [...kept, userMessage, assistant] : [...kept, assistant] };
@@ -243,6 +262,8 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       messages: [],
       status: 'idle',
       conversationId: null,
+      newConversationTitle: null,
+      focusMessageId: null,
       loadState: 'idle',
       loadError: null,
       reconnecting: false,
@@ -298,7 +319,7 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       openConversation: async (id) => {
         if (get().conversationId === id && get().loadState !== 'error') return;
         const token = leave();
-        set({ conversationId: id, messages: [], status: 'idle', loadState: 'loading', loadError: null, reconnecting: false, notice: null });
+        set({ conversationId: id, newConversationTitle: null, messages: [], status: 'idle', loadState: 'loading', loadError: null, reconnecting: false, notice: null });
         await fetchConversation(id, token);
       },
 
@@ -310,10 +331,30 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
 
       newConversation: () => {
         leave();
-        set({ conversationId: null, messages: [], status: 'idle', loadState: 'idle', loadError: null, reconnecting: false, notice: null });
+        set({ conversationId: null, newConversationTitle: null, messages: [], status: 'idle', loadState: 'idle', loadError: null, reconnecting: false, notice: null });
       },
 
       dismissNotice: () => set({ notice: null }),
+
+      focusMessage: (id) => set({ focusMessageId: id }),
+
+      browseVersion: async (messageId, step) => {
+        const conversationId = get().conversationId;
+        if (!conversationId || isBusy()) return;
+        try {
+          const versions = await deps.listVersions(conversationId, messageId);
+          const at = versions.findIndex((v) => v.id === messageId);
+          const target = versions[at + step];
+          if (at < 0 || !target) return;
+          await deps.showVersion(conversationId, target.id);
+          if (get().conversationId !== conversationId) return;
+          set((state) => ({
+            messages: state.messages.map((m) => (m.id === messageId ? fromSaved({ ...target, version_count: versions.length }) : m)),
+          }));
+        } catch (error) {
+          set({ notice: error instanceof ApiError ? error.message : unexpectedError.message });
+        }
+      },
     };
   });
 }

@@ -22,14 +22,18 @@ function setup() {
   });
   const rename = vi.fn(async (id: string, title: string) => summary(id, title));
   const remove = vi.fn(async () => {});
+  const find = vi.fn(async (q: string) => [
+    { conversation_id: 'c2', title: 'Budget', updated_at: '', message_id: 'm7', role: 'assistant' as const, snippet: `le \u0002${q}\u0003 voté` },
+  ]);
   const store = createConversationsStore({
     list,
     rename,
     remove,
+    find,
     setTimeout: (cb, ms) => timers.push({ cb, ms }),
     clearTimeout: () => {},
   });
-  return { store, queries, timers, list, rename, remove };
+  return { store, find, queries, timers, list, rename, remove };
 }
 
 describe('conversationsStore', () => {
@@ -44,15 +48,27 @@ describe('conversationsStore', () => {
     expect(store.getState().nextCursor).toBeNull();
   });
 
-  it('debounces the search and sends q', async () => {
-    const { store, timers, list } = setup();
+  it('debounces the search, finds words in titles and messages, and clears with the query', async () => {
+    const { store, timers, find } = setup();
     store.getState().search('bud');
     store.getState().search('budget');
-    expect(list).not.toHaveBeenCalled();
+    expect(find).not.toHaveBeenCalled();
     expect(timers.at(-1)?.ms).toBe(SEARCH_DELAY_MS);
     timers.at(-1)!.cb();
-    await vi.waitFor(() => expect(store.getState().items.map((c) => c.title)).toEqual(['Budget']));
-    expect(list).toHaveBeenCalledWith(expect.objectContaining({ q: 'budget' }), expect.anything());
+    await vi.waitFor(() => expect(store.getState().results?.map((r) => r.message_id)).toEqual(['m7']));
+    expect(find).toHaveBeenCalledTimes(1);
+    expect(find).toHaveBeenCalledWith('budget', expect.anything());
+
+    store.getState().search('  ');
+    timers.at(-1)!.cb();
+    await vi.waitFor(() => expect(store.getState().results).toBeNull());
+  });
+
+  it('lists a conversation this page started before the server has saved it', () => {
+    const { store } = setup();
+    store.getState().addStarted('c9', 'Nouvelle idée');
+    store.getState().addStarted('c9', 'Nouvelle idée');
+    expect(store.getState().items.map((c) => [c.id, c.title])).toEqual([['c9', 'Nouvelle idée']]);
   });
 
   it('renames and removes, and restores the title when the rename fails', async () => {

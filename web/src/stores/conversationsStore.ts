@@ -8,6 +8,7 @@ import {
   type ListQuery,
 } from '../api/conversations';
 import { ApiError, isAbortError } from '../api/errors';
+import { searchConversations, type SearchHit } from '../api/search';
 
 export const PAGE_SIZE = 30;
 /** Typing in the search box waits this long before asking the server. */
@@ -17,6 +18,8 @@ export interface ConversationsState {
   items: ConversationSummary[];
   nextCursor: string | null;
   query: string;
+  /** What the search found in titles and messages; null when there is no search. */
+  results: SearchHit[] | null;
   loading: boolean;
   error: string | null;
   /** First page for the current query (drops what was loaded). */
@@ -26,6 +29,8 @@ export interface ConversationsState {
   refresh: () => Promise<void>;
   /** Sets the search text; the request leaves after SEARCH_DELAY_MS without typing. */
   search: (query: string) => void;
+  /** A conversation this page just started: listed at once, before the server has saved it. */
+  addStarted: (id: string, title: string) => void;
   rename: (id: string, title: string) => Promise<boolean>;
   remove: (id: string) => Promise<boolean>;
 }
@@ -34,6 +39,7 @@ export interface ConversationsDeps {
   list: (query: ListQuery, signal: AbortSignal) => Promise<ConversationPage>;
   rename: (id: string, title: string) => Promise<ConversationSummary>;
   remove: (id: string) => Promise<void>;
+  find: (query: string, signal: AbortSignal) => Promise<SearchHit[]>;
   setTimeout: (callback: () => void, ms: number) => unknown;
   clearTimeout: (handle: unknown) => void;
 }
@@ -42,6 +48,7 @@ const defaultDeps: ConversationsDeps = {
   list: (query, signal) => listConversations(query, signal),
   rename: (id, title) => renameConversation(id, title),
   remove: (id) => deleteConversation(id),
+  find: (query, signal) => searchConversations(query, signal),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
@@ -56,6 +63,26 @@ export function createConversationsStore(overrides: Partial<ConversationsDeps> =
     // The latest list request wins; an older answer (previous search text) is dropped.
     let controller: AbortController | null = null;
     let searchTimer: unknown = null;
+    let searchController: AbortController | null = null;
+
+    const runSearch = async () => {
+      searchController?.abort();
+      const q = get().query.trim();
+      if (!q) {
+        set({ results: null });
+        return;
+      }
+      const current = new AbortController();
+      searchController = current;
+      set({ loading: true, error: null });
+      try {
+        const results = await deps.find(q, current.signal);
+        if (searchController === current) set({ results, loading: false });
+      } catch (error) {
+        if (searchController !== current || isAbortError(error)) return;
+        set({ loading: false, error: messageOf(error) });
+      }
+    };
 
     const fetchPage = async (cursor: string | null) => {
       controller?.abort();
@@ -63,8 +90,7 @@ export function createConversationsStore(overrides: Partial<ConversationsDeps> =
       controller = current;
       set({ loading: true, error: null });
       try {
-        const q = get().query.trim();
-        const page = await deps.list({ limit: PAGE_SIZE, cursor, q: q || undefined }, current.signal);
+        const page = await deps.list({ limit: PAGE_SIZE, cursor }, current.signal);
         if (controller !== current) return null;
         set({ loading: false });
         return page;
@@ -81,6 +107,7 @@ export function createConversationsStore(overrides: Partial<ConversationsDeps> =
       items: [],
       nextCursor: null,
       query: '',
+      results: null,
       loading: false,
       error: null,
 
@@ -118,8 +145,14 @@ export function createConversationsStore(overrides: Partial<ConversationsDeps> =
         if (searchTimer !== null) deps.clearTimeout(searchTimer);
         searchTimer = deps.setTimeout(() => {
           searchTimer = null;
-          void get().load();
+          void runSearch();
         }, SEARCH_DELAY_MS);
+      },
+
+      addStarted: (id, title) => {
+        if (get().items.some((c) => c.id === id)) return;
+        const now = new Date().toISOString();
+        set((state) => ({ items: [{ id, title, created_at: now, updated_at: now, message_count: 2 }, ...state.items] }));
       },
 
       rename: async (id, title) => {

@@ -1,5 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ChatInput } from './ChatInput';
 
@@ -11,6 +11,8 @@ function setup(busy = false) {
 }
 
 describe('ChatInput', () => {
+  beforeEach(() => localStorage.clear());
+
   it('has the French placeholder and labels', () => {
     const { input } = setup();
     expect(input).toHaveAttribute('placeholder', 'Message THÉRÈSE...');
@@ -60,5 +62,45 @@ describe('ChatInput', () => {
     await user.type(input, 'Suite{Enter}');
     expect(onSend).not.toHaveBeenCalled();
     expect(input).toHaveValue('Suite');
+  });
+
+  it('keeps the draft of each conversation across a remount and a switch', async () => {
+    const user = userEvent.setup();
+    const { unmount } = render(<ChatInput busy={false} onSend={() => {}} onStop={() => {}} draftKey="c1" />);
+    await user.type(screen.getByTestId('chat-input'), 'Brouillon pour c1');
+    unmount();
+
+    const { rerender } = render(<ChatInput busy={false} onSend={() => {}} onStop={() => {}} draftKey="c1" />);
+    expect(screen.getByTestId('chat-input')).toHaveValue('Brouillon pour c1');
+    rerender(<ChatInput busy={false} onSend={() => {}} onStop={() => {}} draftKey="c2" />);
+    expect(screen.getByTestId('chat-input')).toHaveValue('');
+    rerender(<ChatInput busy={false} onSend={() => {}} onStop={() => {}} draftKey="c1" />);
+    expect(screen.getByTestId('chat-input')).toHaveValue('Brouillon pour c1');
+  });
+
+  it('counts characters near the limit and refuses to send above it, saying why', () => {
+    const onSend = vi.fn();
+    render(<ChatInput busy={false} onSend={onSend} onStop={() => {}} />);
+    const input = screen.getByTestId('chat-input');
+    fireEvent.change(input, { target: { value: 'a'.repeat(95_000) } });
+    expect(screen.getByTestId('length-counter')).toHaveTextContent('95 000 / 100 000 caractères');
+    expect(screen.getByTestId('send-button')).toBeEnabled();
+
+    fireEvent.change(input, { target: { value: 'a'.repeat(100_001) } });
+    expect(screen.getByTestId('length-counter')).toHaveTextContent('le message est trop long');
+    expect(screen.getByTestId('send-button')).toBeDisabled();
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(onSend).not.toHaveBeenCalled();
+    expect(input).toHaveValue('a'.repeat(100_001));
+  });
+
+  it('ignores a Stop click that comes right after Send (a double click)', async () => {
+    const onStop = vi.fn();
+    const user = userEvent.setup();
+    const { rerender } = render(<ChatInput busy={false} onSend={() => {}} onStop={onStop} />);
+    await user.type(screen.getByTestId('chat-input'), 'Question{Enter}');
+    rerender(<ChatInput busy onSend={() => {}} onStop={onStop} />);
+    await user.click(screen.getByTestId('stop-button'));
+    expect(onStop).not.toHaveBeenCalled();
   });
 });

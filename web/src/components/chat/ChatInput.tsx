@@ -1,12 +1,26 @@
-import { useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
+import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
+import { drafts } from './drafts';
 
 /** The textarea grows with its text up to this many lines, then scrolls. */
 const MAX_LINES = 8;
+/** The longest message the server takes (Therese:Limits:MaxMessageLength, by default). */
+export const MAX_MESSAGE_LENGTH = 100_000;
+/** The counter shows from this share of the limit. */
+const COUNTER_FROM = 0.9;
+/**
+ * Stop takes the place of Send; a click that lands on it this soon after Send (a double click, an
+ * impatient second click) is not a Stop. Escape always stops.
+ */
+export const STOP_GUARD_MS = 600;
+
+const number = new Intl.NumberFormat('fr-FR');
 
 interface ChatInputProps {
   busy: boolean;
   onSend: (content: string) => void;
   onStop: () => void;
+  /** The draft of this conversation is kept (local storage) across reloads and switches. */
+  draftKey?: string;
   ref?: Ref<ChatInputHandle>;
 }
 
@@ -16,9 +30,11 @@ export interface ChatInputHandle {
   restore: (text: string) => void;
 }
 
-export function ChatInput({ busy, onSend, onStop, ref }: ChatInputProps) {
-  const [value, setValue] = useState('');
+export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatInputProps) {
+  const [value, setValue] = useState(() => drafts.read(draftKey));
   const textarea = useRef<HTMLTextAreaElement>(null);
+  const sentAt = useRef(0);
+  const limitId = useId();
   useImperativeHandle(
     ref,
     () => ({
@@ -27,6 +43,18 @@ export function ChatInput({ busy, onSend, onStop, ref }: ChatInputProps) {
     }),
     [],
   );
+
+  // Another conversation: its own draft.
+  const shownKey = useRef(draftKey);
+  useEffect(() => {
+    if (shownKey.current === draftKey) return;
+    shownKey.current = draftKey;
+    setValue(drafts.read(draftKey));
+  }, [draftKey]);
+
+  useEffect(() => {
+    if (shownKey.current === draftKey) drafts.write(draftKey, value);
+  }, [draftKey, value]);
 
   useLayoutEffect(() => {
     const el = textarea.current;
@@ -42,9 +70,11 @@ export function ChatInput({ busy, onSend, onStop, ref }: ChatInputProps) {
   }, [value]);
 
   const blank = value.trim() === '';
+  const tooLong = value.length > MAX_MESSAGE_LENGTH;
 
   const submit = () => {
-    if (blank || busy) return;
+    if (blank || busy || tooLong) return;
+    sentAt.current = performance.now();
     onSend(value);
     setValue('');
     textarea.current?.focus();
@@ -58,57 +88,76 @@ export function ChatInput({ busy, onSend, onStop, ref }: ChatInputProps) {
     }
   };
 
+  const stop = () => {
+    if (performance.now() - sentAt.current < STOP_GUARD_MS) return;
+    onStop();
+    textarea.current?.focus();
+  };
+
   return (
-    <form
-      className="flex items-end gap-2 rounded-2xl border border-border bg-surface p-2 shadow-sm focus-within:border-accent-cyan focus-within:ring-2 focus-within:ring-accent-cyan/30"
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit();
-      }}
-    >
-      <textarea
-        ref={textarea}
-        data-testid="chat-input"
-        aria-label="Votre message à THÉRÈSE"
-        placeholder="Message THÉRÈSE..."
-        rows={1}
-        value={value}
-        autoFocus
-        onChange={(event) => setValue(event.target.value)}
-        onKeyDown={onKeyDown}
-        className="max-h-none min-h-10 flex-1 resize-none bg-transparent px-2 py-2 text-base leading-6 text-text placeholder:text-text-muted focus:outline-none"
-      />
-      {busy ? (
-        <button
-          type="button"
-          data-testid="stop-button"
-          aria-label="Arrêter"
-          title="Arrêter (Échap)"
-          onClick={() => {
-            onStop();
-            textarea.current?.focus();
-          }}
-          className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-text px-3 text-sm font-medium text-surface hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan"
+    <div>
+      <form
+        className="flex items-end gap-2 rounded-2xl border border-border bg-surface p-2 shadow-sm focus-within:border-accent-cyan focus-within:ring-2 focus-within:ring-accent-cyan/30"
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <textarea
+          ref={textarea}
+          id="chat-input"
+          data-testid="chat-input"
+          aria-label="Votre message à THÉRÈSE"
+          aria-describedby={value.length >= MAX_MESSAGE_LENGTH * COUNTER_FROM ? limitId : undefined}
+          aria-invalid={tooLong || undefined}
+          placeholder="Message THÉRÈSE..."
+          rows={1}
+          value={value}
+          autoFocus
+          onChange={(event) => setValue(event.target.value)}
+          onKeyDown={onKeyDown}
+          className="max-h-none min-h-10 flex-1 resize-none bg-transparent px-2 py-2 text-base leading-6 text-text placeholder:text-text-muted focus:outline-none"
+        />
+        {busy ? (
+          <button
+            type="button"
+            data-testid="stop-button"
+            aria-label="Arrêter"
+            title="Arrêter (Échap)"
+            onClick={stop}
+            className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-text px-3 text-sm font-medium text-surface hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan"
+          >
+            <span aria-hidden="true" className="size-3 rounded-[2px] bg-current" />
+            <span className="hidden sm:inline">Arrêter</span>
+          </button>
+        ) : (
+          <button
+            type="submit"
+            data-testid="send-button"
+            aria-label="Envoyer"
+            title={tooLong ? 'Message trop long' : 'Envoyer (Entrée)'}
+            disabled={blank || tooLong}
+            onMouseDown={(event) => event.preventDefault() /* keep focus in the textarea */}
+            className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-accent-cyan px-3 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet disabled:cursor-not-allowed disabled:opacity-40"
+          >
+            <svg aria-hidden="true" viewBox="0 0 20 20" className="size-4" fill="currentColor">
+              <path d="M3.4 2.6a1 1 0 0 1 1.1-.2l13 6.5a1.2 1.2 0 0 1 0 2.2l-13 6.5A1 1 0 0 1 3 16.4l1.6-5.6L11 10 4.6 9.2 3 3.6a1 1 0 0 1 .4-1Z" />
+            </svg>
+            <span className="hidden sm:inline">Envoyer</span>
+          </button>
+        )}
+      </form>
+      {value.length >= MAX_MESSAGE_LENGTH * COUNTER_FROM && (
+        <p
+          id={limitId}
+          data-testid="length-counter"
+          aria-live="polite"
+          className={`mt-1 text-right text-xs ${tooLong ? 'font-medium text-danger' : 'text-text-muted'}`}
         >
-          <span aria-hidden="true" className="size-3 rounded-[2px] bg-current" />
-          <span className="hidden sm:inline">Arrêter</span>
-        </button>
-      ) : (
-        <button
-          type="submit"
-          data-testid="send-button"
-          aria-label="Envoyer"
-          title="Envoyer (Entrée)"
-          disabled={blank}
-          onMouseDown={(event) => event.preventDefault() /* keep focus in the textarea */}
-          className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-accent-cyan px-3 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet disabled:cursor-not-allowed disabled:opacity-40"
-        >
-          <svg aria-hidden="true" viewBox="0 0 20 20" className="size-4" fill="currentColor">
-            <path d="M3.4 2.6a1 1 0 0 1 1.1-.2l13 6.5a1.2 1.2 0 0 1 0 2.2l-13 6.5A1 1 0 0 1 3 16.4l1.6-5.6L11 10 4.6 9.2 3 3.6a1 1 0 0 1 .4-1Z" />
-          </svg>
-          <span className="hidden sm:inline">Envoyer</span>
-        </button>
+          {number.format(value.length)} / {number.format(MAX_MESSAGE_LENGTH)} caractères
+          {tooLong && ' : le message est trop long. Raccourcissez-le ou envoyez-le en plusieurs fois.'}
+        </p>
       )}
-    </form>
+    </div>
   );
 }

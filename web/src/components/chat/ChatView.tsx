@@ -4,16 +4,19 @@ import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
 import { Onboarding } from '../settings/Onboarding';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { ChatInput, type ChatInputHandle } from './ChatInput';
+import { AnswerAnnouncer } from './AnswerAnnouncer';
 import { MessageList } from './MessageList';
 
 interface ChatViewProps {
   /** Narrow screens: opens the conversation list. */
   onOpenMenu?: () => void;
+  /** Whether that list is open (for the button's aria-expanded). */
+  menuOpen?: boolean;
   /** « Nouvelle conversation » from the unknown-conversation page. */
   onNewConversation?: () => void;
 }
 
-export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) {
+export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: ChatViewProps = {}) {
   const messages = useChatStore((s) => s.messages);
   const status = useChatStore((s) => s.status);
   const loadState = useChatStore((s) => s.loadState);
@@ -27,6 +30,9 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
   const retry = useChatStore((s) => s.retry);
   const regenerate = useChatStore((s) => s.regenerate);
   const continueAnswer = useChatStore((s) => s.continueAnswer);
+  const browseVersion = useChatStore((s) => s.browseVersion);
+  const focusMessageId = useChatStore((s) => s.focusMessageId);
+  const focusMessage = useChatStore((s) => s.focusMessage);
   const openConversation = useChatStore((s) => s.openConversation);
   const conversationId = useChatStore((s) => s.conversationId);
   const settings = useSettingsStore((s) => s.settings);
@@ -56,6 +62,8 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
   }, [retry]);
   const onRegenerate = useCallback(() => void regenerate(), [regenerate]);
   const onContinue = useCallback(() => void continueAnswer(), [continueAnswer]);
+  const onBrowseVersion = useCallback((id: string, step: -1 | 1) => void browseVersion(id, step), [browseVersion]);
+  const onFocused = useCallback(() => focusMessage(null), [focusMessage]);
 
   return (
     <div className="flex h-dvh flex-col bg-surface text-text">
@@ -64,8 +72,11 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
           {onOpenMenu && (
             <button
               type="button"
+              id="menu-button"
               data-testid="menu-button"
               aria-label="Afficher les conversations"
+              aria-expanded={menuOpen}
+              aria-controls="conversation-sidebar"
               onClick={onOpenMenu}
               className="flex size-9 items-center justify-center rounded-lg text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan md:hidden"
             >
@@ -107,6 +118,9 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
             canRetry={status === 'error'}
             onRegenerate={canAct ? onRegenerate : undefined}
             onContinue={canAct ? onContinue : undefined}
+            onBrowseVersion={canAct ? onBrowseVersion : undefined}
+            focusId={focusMessageId}
+            onFocused={onFocused}
           />
         )}
         <div
@@ -129,6 +143,7 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
           <ChatInput
             ref={input}
             busy={busy}
+            draftKey={conversationId ?? 'new'}
             onSend={(content) => {
               void send(content).then((sent) => {
                 if (!sent) input.current?.restore(content);
@@ -136,9 +151,10 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
             }}
             onStop={stop}
           />
-          <p className="mt-2 text-center text-xs text-text-muted">
+          <p className="keyboard-hint mt-2 text-center text-xs text-text-muted">
             Entrée pour envoyer, Maj+Entrée pour aller à la ligne{busy ? ', Échap pour arrêter' : ''}.
           </p>
+          <AnswerAnnouncer messages={messages} />
         </div>
       </main>
     </div>

@@ -13,9 +13,10 @@ interface MessageItemProps {
   /** Only the last answer offers « Régénérer » and « Continuer », when nothing is streaming. */
   onRegenerate?: () => void;
   onContinue?: () => void;
+  onBrowseVersion?: (messageId: string, step: -1 | 1) => void;
 }
 
-export const MessageItem = memo(function MessageItem({ message, onRetry, onRegenerate, onContinue }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message, onRetry, onRegenerate, onContinue, onBrowseVersion }: MessageItemProps) {
   if (message.role === 'user') {
     return (
       <div data-testid="message-user" className="flex justify-end">
@@ -40,7 +41,9 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
         </div>
       )}
       <StatusNote message={message} onRetry={onRetry} />
-      {!streaming && <MessageActions message={message} onRegenerate={onRegenerate} onContinue={onContinue} />}
+      {!streaming && (
+        <MessageActions message={message} onRegenerate={onRegenerate} onContinue={onContinue} onBrowseVersion={onBrowseVersion} />
+      )}
     </article>
   );
 });

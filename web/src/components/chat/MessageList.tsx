@@ -22,9 +22,13 @@ interface MessageListProps {
   /** Offered on the last answer when nothing is streaming. */
   onRegenerate?: () => void;
   onContinue?: () => void;
+  onBrowseVersion?: (messageId: string, step: -1 | 1) => void;
+  /** Bring this message into view and mark it for a moment (a search result), then call onFocused. */
+  focusId?: string | null;
+  onFocused?: () => void;
 }
 
-export function MessageList({ messages, onRetry, canRetry, onRegenerate, onContinue }: MessageListProps) {
+export function MessageList({ messages, onRetry, canRetry, onRegenerate, onContinue, onBrowseVersion, focusId, onFocused }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   const [showJump, setShowJump] = useState(false);
@@ -113,6 +117,24 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
     scrollToEnd();
   };
 
+  // A search result: show enough earlier messages to include it, then scroll it to the middle.
+  const focusIndex = focusId ? messages.findIndex((m) => m.id === focusId) : -1;
+  useLayoutEffect(() => {
+    if (focusIndex < 0) return;
+    const needed = messages.length - focusIndex;
+    if (windowSize < needed) {
+      setWindowSize(needed);
+      return;
+    }
+    const row = scroller.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(focusId!)}"]`);
+    if (!row) return;
+    following.current = false;
+    row.scrollIntoView({ block: 'center' });
+    row.classList.add('message-found');
+    setTimeout(() => row.classList.remove('message-found'), 2500);
+    onFocused?.();
+  }, [focusIndex, focusId, messages.length, windowSize, onFocused]);
+
   const last = messages.at(-1);
   const waiting = last?.role === 'assistant' && last.status === 'streaming' && last.content === '';
   const shown = start === 0 ? messages : messages.slice(start);
@@ -142,12 +164,13 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
             const isLast = start + i === messages.length - 1;
             if (waiting && isLast) return null;
             return (
-              <div key={message.id} className="message-row">
+              <div key={message.id} className="message-row" data-message-id={message.id}>
                 <MessageItem
                   message={message}
                   onRetry={canRetry && isLast ? onRetry : undefined}
                   onRegenerate={isLast ? onRegenerate : undefined}
                   onContinue={isLast ? onContinue : undefined}
+                  onBrowseVersion={onBrowseVersion}
                 />
               </div>
             );

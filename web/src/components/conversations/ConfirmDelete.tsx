@@ -6,16 +6,44 @@ interface ConfirmDeleteProps {
   onCancel: () => void;
 }
 
-/** Asks before a conversation and its messages are deleted for good. */
+/**
+ * Asks before a conversation and its messages are deleted for good. A modal dialog: the focus stays
+ * inside it (Tab cycles), Escape cancels, and on closing the focus goes back where it came from.
+ */
 export function ConfirmDelete({ title, onConfirm, onCancel }: ConfirmDeleteProps) {
   const cancel = useRef<HTMLButtonElement>(null);
+  const dialog = useRef<HTMLDivElement>(null);
+
   useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     cancel.current?.focus();
+    return () => {
+      // The opener may be gone with the conversation: then the message box takes the focus.
+      const target = opener?.isConnected ? opener : document.getElementById('chat-input');
+      target?.focus();
+    };
+  }, []);
+
+  useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key === 'Escape') {
         event.preventDefault();
         event.stopPropagation();
         onCancel();
+        return;
+      }
+      if (event.key !== 'Tab' || !dialog.current) return;
+      const focusable = [...dialog.current.querySelectorAll<HTMLElement>('button:not([disabled])')];
+      if (focusable.length === 0) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const inside = dialog.current.contains(document.activeElement);
+      if (event.shiftKey && (document.activeElement === first || !inside)) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (document.activeElement === last || !inside)) {
+        event.preventDefault();
+        first.focus();
       }
     };
     window.addEventListener('keydown', onKeyDown, true);
@@ -25,6 +53,7 @@ export function ConfirmDelete({ title, onConfirm, onCancel }: ConfirmDeleteProps
   return (
     <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4" onClick={onCancel}>
       <div
+        ref={dialog}
         role="alertdialog"
         aria-modal="true"
         aria-labelledby="confirm-delete-title"

@@ -3,6 +3,7 @@ import type { ConversationSummary } from '../../api/conversations';
 import { conversationsStore, useConversationsStore } from '../../stores/conversationsStore';
 import { ConfirmDelete } from './ConfirmDelete';
 import { ConversationItem } from './ConversationItem';
+import { SearchResults } from './SearchResults';
 
 interface SidebarProps {
   activeId: string | null;
@@ -15,14 +16,17 @@ interface SidebarProps {
   onDeleted: (id: string) => void;
   onOpenSettings: () => void;
   settingsActive?: boolean;
+  /** A search result: the conversation, and the message to bring into view. */
+  onOpenResult: (conversationId: string, messageId: string | null) => void;
 }
 
-export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, onOpenSettings, settingsActive = false }: SidebarProps) {
+export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, onOpenSettings, onOpenResult, settingsActive = false }: SidebarProps) {
   const items = useConversationsStore((s) => s.items);
   const nextCursor = useConversationsStore((s) => s.nextCursor);
   const loading = useConversationsStore((s) => s.loading);
   const error = useConversationsStore((s) => s.error);
   const query = useConversationsStore((s) => s.query);
+  const results = useConversationsStore((s) => s.results);
   const { load, loadMore, search, rename, remove } = conversationsStore.getState();
   const [toDelete, setToDelete] = useState<ConversationSummary | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
@@ -45,7 +49,10 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, o
   useEffect(() => {
     if (!open) return;
     const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') onClose();
+      if (event.key !== 'Escape') return;
+      onClose();
+      // Back to the button that opened the list, not to the page's body.
+      document.getElementById('menu-button')?.focus();
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
@@ -64,6 +71,7 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, o
     <>
       {open && <div className="fixed inset-0 z-30 bg-black/40 md:hidden" onClick={onClose} aria-hidden="true" />}
       <nav
+        id="conversation-sidebar"
         aria-label="Conversations"
         data-testid="sidebar"
         data-open={open || undefined}
@@ -99,8 +107,8 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, o
           <input
             type="search"
             data-testid="conversation-search"
-            aria-label="Rechercher une conversation"
-            placeholder="Rechercher une conversation"
+            aria-label="Rechercher dans les conversations"
+            placeholder="Rechercher dans les conversations"
             value={query}
             onChange={(event) => search(event.target.value)}
             className="w-full rounded-lg border border-border bg-surface-muted px-3 py-1.5 text-sm text-text placeholder:text-text-muted focus:border-accent-cyan focus:outline-none"
@@ -112,6 +120,9 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, o
           </p>
         )}
         <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
+          {results !== null && query.trim() !== '' ? (
+            <SearchResults results={results} onOpen={onOpenResult} />
+          ) : (
           <ul data-testid="conversation-list" className="flex flex-col gap-0.5">
             {items.map((conversation) => (
               <ConversationItem
@@ -124,12 +135,11 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, o
               />
             ))}
           </ul>
-          {!loading && items.length === 0 && !error && (
-            <p className="px-3 py-4 text-sm text-text-muted">
-              {query.trim() ? 'Aucune conversation ne correspond.' : 'Aucune conversation pour l’instant.'}
-            </p>
           )}
-          {nextCursor && (
+          {!loading && items.length === 0 && !error && results === null && (
+            <p className="px-3 py-4 text-sm text-text-muted">Aucune conversation pour l’instant.</p>
+          )}
+          {nextCursor && results === null && (
             <div ref={sentinel} className="px-1 pt-2">
               <button
                 type="button"

@@ -5,11 +5,12 @@ import { ModelForm } from './ModelForm';
 
 interface SettingsPageProps {
   onOpenMenu?: () => void;
+  menuOpen?: boolean;
   onBack: () => void;
 }
 
 /** « Réglages »: which model answers, with what key, limits and instructions. */
-export function SettingsPage({ onOpenMenu, onBack }: SettingsPageProps) {
+export function SettingsPage({ onOpenMenu, menuOpen = false, onBack }: SettingsPageProps) {
   const settings = useSettingsStore((s) => s.settings);
   const error = useSettingsStore((s) => s.error);
   useEffect(() => {
@@ -23,8 +24,11 @@ export function SettingsPage({ onOpenMenu, onBack }: SettingsPageProps) {
           {onOpenMenu && (
             <button
               type="button"
+              id="menu-button"
               data-testid="menu-button"
               aria-label="Afficher les conversations"
+              aria-expanded={menuOpen}
+              aria-controls="conversation-sidebar"
               onClick={onOpenMenu}
               className="flex size-9 items-center justify-center rounded-lg text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-accent-cyan md:hidden"
             >

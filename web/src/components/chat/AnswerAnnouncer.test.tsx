@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import type { ChatMessage } from '../../stores/chatStore';
+import { AnswerAnnouncer } from './AnswerAnnouncer';
+
+const answer = (patch: Partial<ChatMessage>): ChatMessage => ({ id: 'a', role: 'assistant', content: '', status: 'streaming', ...patch });
+
+describe('AnswerAnnouncer', () => {
+  it('says nothing while tokens arrive, then announces the end with the first words', () => {
+    const { rerender } = render(<AnswerAnnouncer messages={[answer({ content: 'Bonjour' })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('');
+    rerender(<AnswerAnnouncer messages={[answer({ content: 'Bonjour, voici le budget.' })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('');
+    rerender(<AnswerAnnouncer messages={[answer({ content: 'Bonjour, voici le budget.', status: 'complete' })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('Réponse terminée : Bonjour, voici le budget.');
+    expect(screen.getByTestId('live-announcer')).toHaveAttribute('aria-live', 'polite');
+  });
+
+  it('announces a Stop and an error, and nothing for a conversation opened already ended', () => {
+    const { rerender } = render(<AnswerAnnouncer messages={[answer({ status: 'complete', content: 'Ancien' })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('');
+    rerender(<AnswerAnnouncer messages={[answer({ id: 'b', content: 'Dé' })]} />);
+    rerender(<AnswerAnnouncer messages={[answer({ id: 'b', content: 'Dé', status: 'stopped' })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('Réponse arrêtée.');
+    rerender(<AnswerAnnouncer messages={[answer({ id: 'c' })]} />);
+    rerender(<AnswerAnnouncer messages={[answer({ id: 'c', status: 'error', error: { code: 'auth', message: 'Clé refusée.' } })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('La réponse a échoué : Clé refusée.');
+  });
+});
