@@ -92,15 +92,15 @@ export function App() {
   return (
     <div className="flex h-dvh bg-surface text-text">
       <a
-        href="#chat-input"
+        href={route.name === 'settings' ? '#settings-content' : '#chat-input'}
         data-testid="skip-link"
         onClick={(event) => {
           event.preventDefault();
-          document.getElementById('chat-input')?.focus();
+          document.getElementById(route.name === 'settings' ? 'settings-content' : 'chat-input')?.focus();
         }}
         className="sr-only z-50 rounded-lg bg-accent-cyan px-4 py-2 font-semibold text-slate-950 focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
       >
-        Aller au champ de message
+        {route.name === 'settings' ? 'Aller aux réglages' : 'Aller au champ de message'}
       </a>
       <MarkdownWarmUp />
       <Sidebar

@@ -35,6 +35,8 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
   const [windowSize, setWindowSize] = useState(INITIAL_WINDOW);
   // Scroll position before earlier messages were added above, to keep the view where it was.
   const anchor = useRef<{ height: number; top: number } | null>(null);
+  // While a found message settles into view, adding earlier messages would move it away.
+  const holdEarlierUntil = useRef(0);
 
   const scrollToEnd = useCallback(() => {
     const el = scroller.current;
@@ -90,7 +92,7 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
     if (!el) return;
     if (saved) el.scrollTop = saved.top + (el.scrollHeight - saved.height);
     // Still close to the top (or the content does not fill the view yet): one more step next frame.
-    if (!hasEarlier || el.scrollTop >= LOAD_EARLIER_THRESHOLD) return;
+    if (!hasEarlier || el.scrollTop >= LOAD_EARLIER_THRESHOLD || performance.now() < holdEarlierUntil.current) return;
     const frame = requestAnimationFrame(() => {
       if (anchor.current === null) showEarlier();
     });
@@ -103,7 +105,8 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= FOLLOW_THRESHOLD;
     following.current = atBottom;
     setShowJump(!atBottom);
-    if (hasEarlier && !atBottom && el.scrollTop < LOAD_EARLIER_THRESHOLD && anchor.current === null) showEarlier();
+    if (hasEarlier && !atBottom && el.scrollTop < LOAD_EARLIER_THRESHOLD && anchor.current === null && performance.now() >= holdEarlierUntil.current)
+      showEarlier();
   };
 
   // Scrolling up must win over the next frame of tokens, even before the scroll event lands.
@@ -129,6 +132,7 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
     const row = scroller.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(focusId!)}"]`);
     if (!row) return;
     following.current = false;
+    holdEarlierUntil.current = performance.now() + 1500;
     row.scrollIntoView({ block: 'center' });
     row.classList.add('message-found');
     setTimeout(() => row.classList.remove('message-found'), 2500);

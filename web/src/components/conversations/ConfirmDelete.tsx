@@ -82,7 +82,7 @@ export function ConfirmDelete({ title, onConfirm, onCancel }: ConfirmDeleteProps
             type="button"
             data-testid="confirm-delete"
             onClick={onConfirm}
-            className="rounded-lg bg-danger px-3 py-1.5 text-sm font-semibold text-white hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan"
+            className="rounded-lg bg-danger px-3 py-1.5 text-sm font-semibold text-on-danger hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan"
           >
             Supprimer
           </button>

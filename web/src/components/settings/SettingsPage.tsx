@@ -50,7 +50,7 @@ export function SettingsPage({ onOpenMenu, menuOpen = false, onBack }: SettingsP
           <ThemeToggle />
         </div>
       </header>
-      <main className="min-h-0 flex-1 overflow-y-auto">
+      <main id="settings-content" tabIndex={-1} className="min-h-0 flex-1 overflow-y-auto focus:outline-none">
         <section data-testid="settings" aria-labelledby="settings-model-title" className="mx-auto w-full max-w-3xl px-4 py-6">
           <h2 id="settings-model-title" className="text-xl font-semibold">
             Modèle
