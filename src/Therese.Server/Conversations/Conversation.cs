@@ -3,6 +3,9 @@ namespace Therese.Server.Conversations;
 public sealed class Conversation
 {
     public required string Id { get; init; }
+
+    /// <summary>The person it belongs to in team mode; null in personal mode (one person, everything theirs).</summary>
+    public string? OwnerId { get; init; }
     public required string Title
     {
         get;

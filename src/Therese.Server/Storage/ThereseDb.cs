@@ -1,21 +1,47 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Therese.Server.Accounts;
 using Therese.Server.Conversations;
 using Therese.Server.Settings;
 
 namespace Therese.Server.Storage;
 
-public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : DbContext(options)
+public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : IdentityDbContext<ThereseUser>(options)
 {
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Setting> Settings => Set<Setting>();
+    public DbSet<UsageDay> Usage => Set<UsageDay>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
+        // Accounts (team mode): Identity's own tables, with the names of this database.
+        base.OnModelCreating(model);
+        model.Entity<ThereseUser>(u =>
+        {
+            u.ToTable("users");
+            u.Property(x => x.DisplayName).HasMaxLength(200);
+            u.Property(x => x.Role).HasMaxLength(16);
+        });
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().ToTable("roles");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserRole<string>>().ToTable("user_roles");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserClaim<string>>().ToTable("user_claims");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserLogin<string>>().ToTable("user_logins");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserToken<string>>().ToTable("user_tokens");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>>().ToTable("role_claims");
+        model.Entity<UsageDay>(u =>
+        {
+            u.ToTable("usage");
+            u.HasKey(x => new { x.UserId, x.Day });
+            u.Property(x => x.UserId).HasMaxLength(64);
+        });
+
         model.Entity<Conversation>(c =>
         {
             c.ToTable("conversations");
             c.Property(x => x.Id).HasMaxLength(64);
+            c.Property(x => x.OwnerId).HasMaxLength(64);
+            c.HasIndex(x => new { x.OwnerId, x.UpdatedAt });
             c.Property(x => x.Title).HasMaxLength(200);
             c.Property(x => x.SearchKey).HasMaxLength(400);
             c.HasIndex(x => x.UpdatedAt);
