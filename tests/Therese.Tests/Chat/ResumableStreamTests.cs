@@ -222,8 +222,9 @@ public sealed class ResumableStreamTests(ITestOutputHelper output) : ServerTest
             conversationId = first.ConversationId!;
         }
 
+        // Each answer takes three seconds: all four sends arrive while the first one is being written.
         var sends = Enumerable.Range(0, 4).Select(i => Http.PostAsync("/api/chat/stream",
-            Json(new { content = Directive.Message(new { text = $"Réponse {i}.", tps = 20 }, $"Question {i}"), conversation_id = conversationId }))).ToList();
+            Json(new { content = Directive.Message(new { tokens = 30, tps = 10 }, $"Question {i}"), conversation_id = conversationId }))).ToList();
         var responses = await Task.WhenAll(sends);
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));

@@ -32,7 +32,7 @@ public sealed class ConversationsApiTests : ServerTest
         var page = await Json(await Http.GetAsync("/api/conversations"), HttpStatusCode.OK);
         var items = page.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal([first, second], items.Select(i => i.GetProperty("id").GetString()));
-        Assert.Equal("Comment créer une association loi 1901 dans ma com", items[0].GetProperty("title").GetString());
+        Assert.Equal("Comment créer une association loi 1901 dans ma…", items[0].GetProperty("title").GetString());
         Assert.Equal(50, items[0].GetProperty("title").GetString()!.Length);
         Assert.Equal(4, items[0].GetProperty("message_count").GetInt32());
         Assert.Equal(2, items[1].GetProperty("message_count").GetInt32());
