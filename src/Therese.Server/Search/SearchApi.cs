@@ -1,3 +1,5 @@
+using Therese.Server.Accounts;
+
 namespace Therese.Server.Search;
 
 public static class SearchApi
@@ -11,7 +13,7 @@ public static class SearchApi
 
     public sealed record SearchResults(IReadOnlyList<SearchHit> Results);
 
-    private static async Task<IResult> Search(string? q, int? limit, ConversationSearch search, CancellationToken ct)
+    private static async Task<IResult> Search(string? q, int? limit, IConversationSearch search, CurrentUser user, CancellationToken ct)
     {
         var size = limit ?? 30;
         if (size is < 1 or > 100)
@@ -20,6 +22,6 @@ public static class SearchApi
             return Problems.BadRequest("invalid_request", "Indiquez les mots à chercher (paramètre q).");
         if (q.Length > 500)
             return Problems.BadRequest("invalid_request", "La recherche est trop longue : 500 caractères au plus.");
-        return TypedResults.Ok(new SearchResults(await search.FindAsync(q, size, ct)));
+        return TypedResults.Ok(new SearchResults(await search.FindAsync(q, size, user.OwnerId, ct)));
     }
 }

@@ -6,30 +6,58 @@ namespace Therese.Server.Storage;
 
 public static class StorageExtensions
 {
-    /// <summary>SQLite in Therese:DataDir (default ~/.therese), through EF Core.</summary>
+    /// <summary>
+    /// The database through EF Core: SQLite in Therese:DataDir (default ~/.therese), or PostgreSQL
+    /// (Therese:Storage:Provider = postgres, ConnectionStrings:Therese) for several instances.
+    /// </summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         // Resolved lazily, so that every configuration source (tests included) has been applied.
         builder.Services.AddSingleton(sp => DataDirectory.From(sp.GetRequiredService<IConfiguration>()));
-        builder.Services.AddDbContextFactory<ThereseDb>((sp, o) => o.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString));
+        builder.Services.AddSingleton(sp => StorageOptions.From(sp.GetRequiredService<IConfiguration>()));
+        if (StorageOptions.From(builder.Configuration).IsPostgres)
+        {
+            builder.Services.AddDbContextFactory<PostgresThereseDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<StorageOptions>().ConnectionString));
+            // Everything else asks for ThereseDb: the PostgreSQL context is one.
+            builder.Services.AddSingleton<IDbContextFactory<ThereseDb>, Upcast>();
+            builder.Services.AddScoped<ThereseDb>(sp => sp.GetRequiredService<PostgresThereseDb>());
+        }
+        else
+        {
+            builder.Services.AddDbContextFactory<ThereseDb>((sp, o) => o.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString));
+        }
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         return builder;
     }
 
-    /// <summary>
-    /// Creates the data folder, migrates the schema, turns on WAL, and marks answers that were still
-    /// streaming when the previous process died as interrupted. Runs before the server accepts requests.
-    /// </summary>
-    public static async Task PrepareStorageAsync(this WebApplication app)
+    private sealed class Upcast(IDbContextFactory<PostgresThereseDb> inner) : IDbContextFactory<ThereseDb>
     {
+        public ThereseDb CreateDbContext() => inner.CreateDbContext();
+        public async Task<ThereseDb> CreateDbContextAsync(CancellationToken cancellationToken = default) => await inner.CreateDbContextAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Migrates the schema (with SQLite: creates the data folder, turns on WAL). With one instance,
+    /// answers still streaming when the previous process died are marked interrupted; with several,
+    /// the sweeper of the live state does it for the instances that died (docs/scaling.md).
+    /// Runs before the server accepts requests.
+    /// </summary>
+    public static async Task PrepareStorageAsync(this WebApplication app, bool sweepInterrupted = true)
+    {
+        var storage = app.Services.GetRequiredService<StorageOptions>();
         var dir = app.Services.GetRequiredService<DataDirectory>();
         dir.Prepare();
 
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<ThereseDb>>().CreateDbContextAsync();
+        // EF Core takes a database lock around migrations: instances starting together migrate once.
         await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
-        dir.RestrictDatabaseFiles();
+        if (!storage.IsPostgres)
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            dir.RestrictDatabaseFiles();
+        }
+        if (!sweepInterrupted) return;
         var interrupted = await db.Messages
             .Where(m => m.Status == MessageStatus.Streaming)
             .ExecuteUpdateAsync(s => s
@@ -37,6 +65,26 @@ public static class StorageExtensions
                 .SetProperty(m => m.StopReason, "interrupted"));
         if (interrupted > 0)
             app.Logger.LogWarning("{Count} answer(s) were cut off by a previous stop of THÉRÈSE and are now marked interrupted", interrupted);
+    }
+}
+
+/// <summary>Therese:Storage:Provider (sqlite or postgres) and ConnectionStrings:Therese.</summary>
+public sealed record StorageOptions(string Provider, string? ConnectionString)
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    public bool IsPostgres => Provider == Postgres;
+
+    public static StorageOptions From(IConfiguration config)
+    {
+        var provider = config["Therese:Storage:Provider"] is { Length: > 0 } p ? p.Trim().ToLowerInvariant() : Sqlite;
+        if (provider is not (Sqlite or Postgres))
+            throw new InvalidOperationException($"Therese:Storage:Provider must be sqlite or postgres (got {provider}).");
+        var connection = config.GetConnectionString("Therese");
+        if (provider == Postgres && string.IsNullOrWhiteSpace(connection))
+            throw new InvalidOperationException("Therese:Storage:Provider is postgres: set ConnectionStrings:Therese (Host=…;Database=…;Username=…;Password=…).");
+        return new StorageOptions(provider, connection);
     }
 }
 

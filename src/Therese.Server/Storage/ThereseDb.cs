@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Therese.Server.Accounts;
@@ -6,8 +7,19 @@ using Therese.Server.Settings;
 
 namespace Therese.Server.Storage;
 
-public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : IdentityDbContext<ThereseUser>(options)
+/// <summary>
+/// THÉRÈSE's data. SQLite by default; PostgreSQL through <see cref="PostgresThereseDb"/>, the same model
+/// with its own migrations (Storage/Migrations/Postgres).
+/// </summary>
+public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyContext
 {
+    public ThereseDb(DbContextOptions<ThereseDb> options) : base(options) { }
+
+    protected ThereseDb(DbContextOptions options) : base(options) { }
+
+    /// <summary>The Data Protection key ring, shared by every instance when they share the database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Setting> Settings => Set<Setting>();
@@ -29,6 +41,7 @@ public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : IdentityDbC
         model.Entity<Microsoft.AspNetCore.Identity.IdentityUserLogin<string>>().ToTable("user_logins");
         model.Entity<Microsoft.AspNetCore.Identity.IdentityUserToken<string>>().ToTable("user_tokens");
         model.Entity<Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>>().ToTable("role_claims");
+        model.Entity<DataProtectionKey>().ToTable("data_protection_keys");
         model.Entity<UsageDay>(u =>
         {
             u.ToTable("usage");
@@ -73,4 +86,11 @@ public sealed class ThereseDb(DbContextOptions<ThereseDb> options) : IdentityDbC
 
     private sealed class UtcTicksConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(
         v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+}
+
+/// <summary>For `dotnet ef migrations add … --context ThereseDb`: the SQLite migrations, written without a database.</summary>
+public sealed class SqliteDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<ThereseDb>
+{
+    public ThereseDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<ThereseDb>().UseSqlite("Data Source=therese-design.db").Options);
 }
