@@ -58,3 +58,51 @@ public sealed class ListeningTests
         Assert.NotNull(Listening.Refusal(Config(("urls", "http://0.0.0.0:17293"), ("Therese:AccessToken", "   "))));
     }
 }
+
+/// <summary>Listening beyond this machine without an access token: the real process refuses to start.</summary>
+public sealed class ListeningProcessTests
+{
+    [Fact]
+    public async Task Without_a_token_the_server_refuses_to_listen_on_every_interface_and_says_why()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "therese-tests", "listen-" + Guid.NewGuid().ToString("N"));
+        var port = ServerProcess.FreePort();
+        await using var server = ServerProcess.Start(new Dictionary<string, string> { ["Therese:DataDir"] = dataDir }, $"http://0.0.0.0:{port}");
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("stderr: THÉRÈSE will not listen on http://0.0.0.0:" + port, server.Output);
+        Assert.Contains("THÉRÈSE refuse d'écouter sur http://0.0.0.0:" + port, server.Output);
+        Assert.Contains("Therese:AccessToken", server.Output);
+        Assert.False(Directory.Exists(dataDir), "it prepared its data folder before refusing");
+    }
+
+    [Fact]
+    public async Task With_a_token_it_listens_on_every_interface_and_asks_for_the_token()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "therese-tests", "listen-" + Guid.NewGuid().ToString("N"));
+        var port = ServerProcess.FreePort();
+        await using var server = ServerProcess.Start(new Dictionary<string, string>
+        {
+            ["Therese:DataDir"] = dataDir,
+            ["Therese:AccessToken"] = "un-jeton-assez-long-pour-le-test",
+        }, $"http://0.0.0.0:{port}");
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            HttpResponseMessage? response = null;
+            while (response is null)
+            {
+                try { response = await http.GetAsync("/api/conversations"); }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline) { await Task.Delay(100); }
+            }
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+            response.Dispose();
+        }
+        finally
+        {
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
