@@ -32,11 +32,7 @@ builder.AddLocalModels();
 
 var app = builder.Build();
 
-if (Listening.Refusal(app.Configuration) is { } refusal)
-{
-    Console.Error.WriteLine(refusal);
-    return 1;
-}
+if (app.RefusesToListen()) return 1;
 await app.PrepareStorageAsync();
 await app.PrepareModelAsync();
 app.UseExceptionHandler();

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,6 +37,20 @@ public abstract class ServerTest : IAsyncLifetime
         Http.Dispose();
         Http = Host.CreateClient();
     }
+
+    /// <summary>A client on another loopback address, such as 127.0.0.2: another client for THÉRÈSE, which tells them by IP.</summary>
+    protected HttpClient ClientFrom(string address) => new(new SocketsHttpHandler
+    {
+        MaxResponseDrainSize = 0,
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+            await socket.ConnectAsync(context.DnsEndPoint, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    })
+    { BaseAddress = new Uri(Host.BaseUrl) };
 
     protected async Task<JsonElement> GetConversation(string id)
     {

@@ -67,6 +67,14 @@ public static class Listening
             + "par exemple avec `openssl rand -hex 32`), ou n'écoutez que sur 127.0.0.1.";
     }
 
+    /// <summary>Says on stderr why THÉRÈSE must not start with this configuration; true when it must not.</summary>
+    public static bool RefusesToListen(this WebApplication app)
+    {
+        if (Refusal(app.Configuration) is not { } why) return false;
+        Console.Error.WriteLine(why);
+        return true;
+    }
+
     private static IEnumerable<string> Split(string? value) =>
         (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -16,6 +16,7 @@ public static class WebSecurity
             .Validate(o => o.Invalid() is null, "Therese:Limits has an invalid value: each limit must be a positive number.")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => AccessToken.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<AccessTokenApi.Attempts>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes;

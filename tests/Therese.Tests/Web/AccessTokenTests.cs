@@ -57,6 +57,43 @@ public sealed class AccessTokenTests : ServerTest
         Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
+    [Fact]
+    public async Task Guessing_is_limited_to_ten_tokens_a_minute_per_client()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            using var wrong = await Http.PostAsync("/api/auth/token", Json(new { token = $"essai-numero-{i}-du-robot" }));
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var limited = await Http.PostAsync("/api/auth/token", Json(new { token = Token }));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.InRange(limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
+        var problem = JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("too_many_attempts", problem.GetProperty("code").GetString());
+        AssertFrench(problem.GetProperty("detail").GetString()!);
+        Assert.False(limited.Headers.Contains("Set-Cookie"));
+
+        // Another device is not held back by this one.
+        using var other = ClientFrom("127.0.0.2");
+        using var proved = await other.PostAsync("/api/auth/token", Json(new { token = Token }));
+        Assert.Equal(HttpStatusCode.NoContent, proved.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "127.0.0.1", true)]
+    [InlineData("::1", "::1", true)]
+    [InlineData("::ffff:127.0.0.1", "::ffff:127.0.0.1", true)]
+    [InlineData("192.168.1.20", "192.168.1.20", true)]
+    [InlineData("192.168.1.35", "192.168.1.20", false)]
+    [InlineData("203.0.113.7", "10.0.0.2", false)]
+    public void Without_a_token_only_this_machine_counts_as_local(string remote, string local, bool isLocal)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        http.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+        http.Connection.LocalIpAddress = IPAddress.Parse(local);
+        Assert.Equal(isLocal, Therese.Server.Web.AccessToken.IsLocal(http.Connection));
+    }
+
     /// <summary>A client that sends only the cookies a test gives it.</summary>
     private HttpClient WithoutCookieJar() => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri(Host.BaseUrl) };
 

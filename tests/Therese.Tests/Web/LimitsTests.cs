@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Therese.Tests.Chat;
 
@@ -21,20 +20,6 @@ public sealed class LimitsTests : ServerTest
     };
 
     private static string Slow(int n) => Directive.Message(new { tokens = 400, tps = 20, ttft_ms = 0 }, $"Q{n}");
-
-    /// <summary>A client on another loopback address (127.0.0.2): another client for THÉRÈSE.</summary>
-    private HttpClient ClientFrom(string address) => new(new SocketsHttpHandler
-    {
-        MaxResponseDrainSize = 0,
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    })
-    { BaseAddress = new Uri(Host.BaseUrl) };
 
     private static async Task AssertTooManyStreams(HttpResponseMessage response)
     {
