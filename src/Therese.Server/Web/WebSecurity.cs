@@ -78,7 +78,7 @@ public static class WebSecurity
     {
         foreach (var (name, values) in request.Headers)
             foreach (var value in values)
-                if (name.Length + (value?.Length ?? 0) > max) return name;
+                if (name.Length + (value?.Length ?? 0) > max) return name.Length <= 40 ? name : name[..40] + "…";
         return null;
     }
 
