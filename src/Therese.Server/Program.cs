@@ -1,5 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Therese.Server;
 using Therese.Server.Chat;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
@@ -12,13 +14,17 @@ using Therese.Server.Web;
 // Settings and the built front end live beside the binaries, wherever THÉRÈSE is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.Services.AddProblemDetails();
+builder.Services.AddFrenchProblems();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     // Keep accents readable on the wire; the JSON is never embedded in HTML.
     o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    // A field THÉRÈSE does not know, or one given twice, is a mistake to report, not to guess around.
+    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    o.SerializerOptions.AllowDuplicateProperties = false;
 });
+builder.AddWebSecurity();
 builder.AddStorage();
 builder.AddSettings();
 builder.AddLlm();
@@ -28,10 +34,13 @@ builder.AddLocalModels();
 
 var app = builder.Build();
 
+if (app.RefusesToListen()) return 1;
 await app.PrepareStorageAsync();
 await app.PrepareModelAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebSecurity();
+app.MapAccessTokenApi();
 app.MapChatApi();
 app.MapConversationsApi();
 app.MapSettingsApi();
@@ -40,5 +49,6 @@ app.MapLocalModelsApi();
 app.MapFrontEnd();
 
 app.Run();
+return 0;
 
 public partial class Program;

@@ -70,7 +70,16 @@ public sealed class ThereseHost : IAsyncDisposable
         // "{fake}" in a value stands for the fake provider's address, known only now.
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v?.Replace("{fake}", fake.BaseUrl, StringComparison.Ordinal);
         var host = new ThereseHost(fake, dataDir, all, production);
-        await host.StartOnOwnThreadAsync();
+        try
+        {
+            await host.StartOnOwnThreadAsync();
+        }
+        catch
+        {
+            // A server that refuses to start (invalid settings) leaves nothing running behind it.
+            await host.DisposeAsync();
+            throw;
+        }
         return host;
     }
 

@@ -10,7 +10,7 @@ internal sealed class Directive
     private static readonly HashSet<string> Known =
     [
         "text", "tokens", "markdown", "tps", "ttft_ms", "status", "retry_after", "error_after", "error_type",
-        "drop_after", "stall_after", "split_utf8", "times", "stop_reason",
+        "drop_after", "stall_after", "split_utf8", "times", "stop_reason", "malformed_after", "hang", "chars",
     ];
 
     public required string Raw { get; init; }
@@ -28,8 +28,12 @@ internal sealed class Directive
     public bool SplitUtf8 { get; init; }
     public int? Times { get; init; }
     public string? StopReason { get; init; }
+    public int? MalformedAfter { get; init; }
+    public bool Hang { get; init; }
+    public int? Chars { get; init; }
 
-    public bool HasFailure => Status is not null || ErrorAfter is not null || DropAfter is not null || StallAfter is not null;
+    public bool HasFailure => Status is not null || ErrorAfter is not null || DropAfter is not null || StallAfter is not null
+        || MalformedAfter is not null || Hang;
 
     /// <summary>Finds the directive in a user message. Returns null when there is none; throws <see cref="FormatException"/> when it is malformed.</summary>
     public static Directive? Find(string? userText)
@@ -75,6 +79,9 @@ internal sealed class Directive
                 SplitUtf8 = Bool(root, "split_utf8"),
                 Times = Int(root, "times"),
                 StopReason = Str(root, "stop_reason"),
+                MalformedAfter = Int(root, "malformed_after"),
+                Hang = Bool(root, "hang"),
+                Chars = Int(root, "chars"),
             };
         }
     }

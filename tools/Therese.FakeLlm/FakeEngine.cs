@@ -157,10 +157,18 @@ internal static class FakeEngine
             return;
         }
 
+        if (failing && d!.Hang)
+        {
+            // The request was read; no status line, no header, ever.
+            await HangAsync(log, aborted);
+            return;
+        }
+
         IReadOnlyList<string> tokens = d switch
         {
             { Text: { } t } => FakeText.Split(t),
             { Tokens: int n } => FakeText.Tokens(n, d.Markdown),
+            { Chars: int c } => FakeText.OfLength(c, d.Markdown),
             _ => FakeText.Split(DefaultAnswer(lastUser)),
         };
         var stopReason = d?.StopReason ?? "end_turn";
@@ -175,6 +183,7 @@ internal static class FakeEngine
         var errorAfter = failing ? d!.ErrorAfter : null;
         var dropAfter = failing ? d!.DropAfter : null;
         var stallAfter = failing ? d!.StallAfter : null;
+        var malformedAfter = failing ? d!.MalformedAfter : null;
         var split = d?.SplitUtf8 ?? false;
 
         var resp = ctx.Response;
@@ -223,6 +232,12 @@ internal static class FakeEngine
                 return;
             }
             if (stallAfter == k) { await StallAsync(log, aborted); return; }
+            if (malformedAfter == k)
+            {
+                // A data line that is not JSON, in the middle of the answer; the rest follows as if nothing happened.
+                await WriteAsync(resp, wire.MalformedEvent(), false, aborted);
+                log.MalformedSent = true;
+            }
             if (k >= tokens.Count) break;
 
             if (tps > 0 || k == 0)
@@ -256,6 +271,14 @@ internal static class FakeEngine
     private static async Task StallAsync(FakeRequest log, CancellationToken aborted)
     {
         log.SetOutcome("stalled");
+        try { await Task.Delay(Timeout.InfiniteTimeSpan, aborted); }
+        catch (OperationCanceledException) { }
+        log.MarkDisconnected();
+    }
+
+    private static async Task HangAsync(FakeRequest log, CancellationToken aborted)
+    {
+        log.SetOutcome("hung");
         try { await Task.Delay(Timeout.InfiniteTimeSpan, aborted); }
         catch (OperationCanceledException) { }
         log.MarkDisconnected();

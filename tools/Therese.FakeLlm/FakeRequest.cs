@@ -45,6 +45,9 @@ public sealed class FakeRequest
     public int StatusCode { get { lock (_gate) return _statusCode; } }
     public string Outcome { get { lock (_gate) return _outcome; } }
 
+    /// <summary>A malformed event was written (malformed_after).</summary>
+    public bool MalformedSent { get; internal set; }
+
     /// <summary>Set by the handler just before it aborts the connection itself (drop_after), so the abort is not logged as a client disconnect.</summary>
     [JsonIgnore]
     internal bool ServerAborted { get; set; }

@@ -34,6 +34,23 @@ public static partial class FakeText
 
     public static string Text(int count, bool markdown = false) => string.Concat(Tokens(count, markdown));
 
+    /// <summary>The tokens a <c>{"chars":N}</c> directive streams: the same text, cut at exactly N characters.</summary>
+    public static IReadOnlyList<string> OfLength(int length, bool markdown = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var list = new List<string>();
+        var total = 0;
+        using var e = (markdown ? MarkdownTokens() : PlainTokens()).GetEnumerator();
+        while (total < length && e.MoveNext())
+        {
+            // The last token is padded rather than cut, so that no emoji is split in half.
+            var token = e.Current.Length <= length - total ? e.Current : new string('.', length - total);
+            list.Add(token);
+            total += token.Length;
+        }
+        return list;
+    }
+
     /// <summary>
     /// How a "text" directive is split into tokens: each token is a run of whitespace (newlines kept)
     /// followed by a run of non-whitespace; trailing whitespace is a last token. Concatenation gives the text back exactly.

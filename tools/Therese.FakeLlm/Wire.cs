@@ -28,6 +28,8 @@ internal abstract class Wire
     public abstract string TokenEvent(string text);
     public abstract string StreamEnd(string stopReason, int outputTokens);
     public abstract string ErrorEvent(string type, string message);
+    /// <summary>An event whose data is cut in the middle of its JSON (malformed_after).</summary>
+    public abstract string MalformedEvent();
     public abstract string NonStream(string text, string stopReason, int outputTokens);
     /// <summary>Extra response headers (e.g. request-id).</summary>
     public abstract void AddHeaders(HttpResponse response);
@@ -170,6 +172,9 @@ internal sealed class AnthropicWire : Wire
         + Event("message_delta", $"{{\"type\":\"message_delta\",\"delta\":{{\"stop_reason\":{Js.S(AnthropicStop(stopReason))},\"stop_sequence\":null}},\"usage\":{{\"output_tokens\":{Js.N(outputTokens)}}}}}")
         + Event("message_stop", "{\"type\":\"message_stop\"}");
 
+    public override string MalformedEvent() =>
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"coup\n\n";
+
     public override string ErrorEvent(string type, string message) =>
         Event("error", $"{{\"type\":\"error\",\"error\":{{\"type\":{Js.S(type)},\"message\":{Js.S(message)}}},\"request_id\":{Js.S(RequestId)}}}");
 
@@ -260,6 +265,9 @@ internal sealed class OpenAiWire : Wire
 
     public override string ErrorEvent(string type, string message) =>
         $"data: {ErrorJson(0, type, message)}\n\n";
+
+    public override string MalformedEvent() =>
+        $"data: {{\"id\":{Js.S(_id)},\"object\":\"chat.completion.chunk\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"coup\n\n";
 
     public override string NonStream(string text, string stopReason, int outputTokens) =>
         $"{{\"id\":{Js.S(_id)},\"object\":\"chat.completion\",\"created\":{Js.N(_created)},\"model\":{Js.S(Model)},\"system_fingerprint\":\"fp_fake\",\"choices\":[{{\"index\":0,\"message\":{{\"role\":\"assistant\",\"content\":{Js.S(text)},\"refusal\":null}},\"logprobs\":null,\"finish_reason\":{Js.S(OpenAiStop(stopReason))}}}],\"usage\":{Usage(outputTokens)}}}";

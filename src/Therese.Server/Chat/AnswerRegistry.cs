@@ -2,8 +2,20 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Therese.Server.Llm;
+using Therese.Server.Web;
 
 namespace Therese.Server.Chat;
+
+/// <summary>A place among the answers being written, taken before an answer starts and given back when it ends.</summary>
+public sealed class AnswerSlot(Action release) : IDisposable
+{
+    private int _released;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) release();
+    }
+}
 
 /// <summary>A conversation reserved for one answer; released when that answer ends (or was never started).</summary>
 public sealed class ConversationLock(IStreamState state, string conversationId)
@@ -34,9 +46,13 @@ public sealed class AnswerRegistry : IHostedService
     private readonly ChatStreamOptions _options;
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger<AnswerRun> _logger;
+    private readonly LimitsOptions _limits;
+    private readonly Lock _slotsGate = new();
+    private readonly Dictionary<string, int> _slotsByClient = [];
+    private int _slots;
 
     public AnswerRegistry(IStreamState state, AnswerStore store, TimeProvider clock, IOptions<ChatStreamOptions> options,
-        IOptions<LlmOptions> llm, ILogger<AnswerRun> logger, IMeterFactory meters, IHostApplicationLifetime lifetime)
+        IOptions<LlmOptions> llm, IOptions<LimitsOptions> limits, ILogger<AnswerRun> logger, IMeterFactory meters, IHostApplicationLifetime lifetime)
     {
         // Shutting down ends every answer at once, before the server waits for the requests that follow them.
         lifetime.ApplicationStopping.Register(StopAll);
@@ -46,12 +62,36 @@ public sealed class AnswerRegistry : IHostedService
         _options = options.Value;
         _idleTimeout = TimeSpan.FromSeconds(llm.Value.IdleTimeoutSeconds);
         _logger = logger;
+        _limits = limits.Value;
         meters.Create("Therese").CreateObservableGauge("therese.answers.running", () => _runs.Count, "{answer}",
             "Answers being written by this instance.");
     }
 
     /// <summary>Answers being written now.</summary>
     public int Running => _runs.Count;
+
+    /// <summary>
+    /// A place for one more answer from this client (its IP address), or null when the server already writes
+    /// Therese:Limits:MaxConcurrentAnswers answers, or this client MaxConcurrentAnswersPerClient.
+    /// </summary>
+    public AnswerSlot? TryTakeSlot(string client)
+    {
+        lock (_slotsGate)
+        {
+            _slotsByClient.TryGetValue(client, out var mine);
+            if (_slots >= _limits.MaxConcurrentAnswers || mine >= _limits.MaxConcurrentAnswersPerClient) return null;
+            _slots++;
+            _slotsByClient[client] = mine + 1;
+        }
+        return new AnswerSlot(() =>
+        {
+            lock (_slotsGate)
+            {
+                _slots--;
+                if (--_slotsByClient[client] == 0) _slotsByClient.Remove(client);
+            }
+        });
+    }
 
     /// <summary>Reserves a conversation for the next answer; null when one is already being written there.</summary>
     public ConversationLock? TryLock(string conversationId)
@@ -74,8 +114,8 @@ public sealed class AnswerRegistry : IHostedService
         return TryLock(conversationId);
     }
 
-    /// <summary>Starts the answer in the background. The conversation stays reserved until its end.</summary>
-    public AnswerRun Start(ChatTurn turn, ConversationLock? held)
+    /// <summary>Starts the answer in the background. The conversation and the slot stay taken until its end.</summary>
+    public AnswerRun Start(ChatTurn turn, ConversationLock? held, AnswerSlot slot)
     {
         // A new conversation is reserved too: nobody else knows its id yet, so this cannot fail.
         held ??= TryLock(turn.ConversationId) ?? throw new InvalidOperationException("A new conversation was already busy.");
@@ -84,6 +124,7 @@ public sealed class AnswerRegistry : IHostedService
             BeforeEnd = () =>
             {
                 held.Release();
+                slot.Dispose();
                 return Task.CompletedTask;
             },
         };

@@ -38,8 +38,13 @@ public sealed class AnswerRun : IDisposable
     public string ConversationId => _turn.ConversationId;
     public IAnswerLog Log { get; }
 
-    /// <summary>Completes with the outcome once the end is saved and logged. Never faults.</summary>
-    public Task<AnswerOutcome> Completion { get; private set; } = null!;
+    private readonly TaskCompletionSource<AnswerOutcome> _completion = new();
+
+    /// <summary>
+    /// Completes with the outcome once the end is saved and logged. Never faults. It exists from construction:
+    /// the registry lists a run before starting it, and others may look at it in between.
+    /// </summary>
+    public Task<AnswerOutcome> Completion => _completion.Task;
 
     public bool Ended => Completion.IsCompleted;
 
@@ -53,8 +58,20 @@ public sealed class AnswerRun : IDisposable
     public AnswerRun Start()
     {
         Log.Append(_turn.Start);
-        Completion = RunAsync();
+        _ = CompleteAsync();
         return this;
+    }
+
+    private async Task CompleteAsync()
+    {
+        try
+        {
+            _completion.SetResult(await RunAsync());
+        }
+        catch (Exception ex)
+        {
+            _completion.SetException(ex);
+        }
     }
 
     /// <summary>Cuts the answer short. The first cause wins; later calls do nothing.</summary>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
+using Therese.Server.Web;
 
 namespace Therese.Server.Chat;
 
@@ -83,24 +84,38 @@ public static class ChatApi
         }
     }
 
-    /// <summary>Validates the message, reserves the conversation, plans the turn and starts the answer.</summary>
+    /// <summary>Validates the message, takes a slot, reserves the conversation, plans the turn and starts the answer.</summary>
     private static async Task<(AnswerRun? Run, ChatRequest? Request, IResult? Problem)> StartAsync(HttpContext http, ChatServices s)
     {
         var model = s.Models.Current;
         if (!model.IsConfigured) return (null, null, Problems.From(ProviderError.NotConfigured));
-        var (request, problem) = await ChatRequest.ReadAsync(http.Request, s.Json.Value.SerializerOptions);
+        var limits = s.Limits.Value;
+        var (request, problem) = await ChatRequest.ReadAsync(http.Request, s.Json.Value.SerializerOptions, limits.MaxMessageLength);
         if (request is null) return (null, null, problem);
 
+        var slot = s.Registry.TryTakeSlot(http.Connection.RemoteIpAddress?.ToString() ?? "local");
+        if (slot is null) return (null, null, TooManyStreams(http, limits));
         ConversationLock? held = null;
         if (request.ConversationId is { Length: > 0 } conversationId && (held = await s.Registry.LockAsync(conversationId, http.RequestAborted)) is null)
+        {
+            slot.Dispose();
             return (null, null, Refused(TurnRefusal.Busy));
+        }
         var (turn, refusal) = await s.Planner.PlanAsync(request, model, http.RequestAborted);
         if (turn is null)
         {
             held?.Release();
+            slot.Dispose();
             return (null, null, Refused(refusal!));
         }
-        return (s.Registry.Start(turn, held), request, null);
+        return (s.Registry.Start(turn, held, slot), request, null);
+    }
+
+    private static IResult TooManyStreams(HttpContext http, LimitsOptions limits)
+    {
+        http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_streams",
+            "Trop de réponses sont en cours d'écriture en même temps. Attendez qu'une réponse se termine, puis réessayez.");
     }
 
     private static IResult Refused(TurnRefusal refusal) => Problems.Create(refusal.Status, refusal.Code, refusal.Message);
@@ -187,5 +202,5 @@ public static class ChatApi
     /// <summary>What the chat endpoints use, resolved once per request.</summary>
     public sealed record ChatServices(
         ChatModels Models, TurnPlanner Planner, AnswerRegistry Registry, AnswerStore Store, IStreamState State,
-        IOptions<JsonOptions> Json, IOptions<ChatStreamOptions> Options);
+        IOptions<JsonOptions> Json, IOptions<ChatStreamOptions> Options, IOptions<LimitsOptions> Limits);
 }

@@ -10,8 +10,6 @@ public sealed record ChatRequest(
     [property: JsonPropertyName("action")] string? Action,
     [property: JsonPropertyName("resumable")] bool Resumable = false)
 {
-    public const int MaxContentLength = 100_000;
-
     public static class Actions
     {
         public const string Send = "send";
@@ -22,7 +20,8 @@ public sealed record ChatRequest(
     public string EffectiveAction => string.IsNullOrEmpty(Action) ? Actions.Send : Action;
 
     /// <summary>Reads and validates the body; on failure, the problem to answer instead.</summary>
-    public static async Task<(ChatRequest? Request, IResult? Problem)> ReadAsync(HttpRequest http, JsonSerializerOptions json)
+    /// <param name="maxLength">The longest message accepted (Therese:Limits:MaxMessageLength).</param>
+    public static async Task<(ChatRequest? Request, IResult? Problem)> ReadAsync(HttpRequest http, JsonSerializerOptions json, int maxLength)
     {
         var (request, problem) = await JsonBody.ReadAsync<ChatRequest>(http, json);
         if (request is null) return (null, problem);
@@ -35,8 +34,8 @@ public sealed record ChatRequest(
         {
             if (string.IsNullOrWhiteSpace(request.Content))
                 return (null, Problems.BadRequest("invalid_request", "Le message est vide : écrivez quelque chose avant d'envoyer."));
-            if (request.Content.Length > MaxContentLength)
-                return (null, Problems.ContentTooLong());
+            if (request.Content.Length > maxLength)
+                return (null, Problems.ContentTooLong(maxLength));
         }
         else if (string.IsNullOrEmpty(request.ConversationId))
         {

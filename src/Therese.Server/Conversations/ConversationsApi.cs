@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Therese.Server.Chat;
 using Therese.Server.Storage;
+using Therese.Server.Web;
 
 namespace Therese.Server.Conversations;
 
@@ -27,18 +28,20 @@ public static class ConversationsApi
 
     public sealed record Summary(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount);
     public sealed record Page(IReadOnlyList<Summary> Items, string? NextCursor);
-    public sealed record Details(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages);
+    /// <param name="EarlierCursor">Messages before these are on another page (<c>?before=</c>); null when these start the conversation.</param>
+    public sealed record Details(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages, string? EarlierCursor);
     public sealed record MessageView(
         string Id, string ConversationId, string Role, string Content, string Status, string? StopReason,
         int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount, int Version);
     public sealed record VersionList(IReadOnlyList<MessageView> Versions);
     public sealed record TitleBody(string? Title);
 
-    private static async Task<IResult> List(IDbContextFactory<ThereseDb> dbs, int? limit, string? cursor, string? q, CancellationToken ct)
+    private static async Task<IResult> List(IDbContextFactory<ThereseDb> dbs, IOptions<LimitsOptions> limits, string? limit, string? cursor, string? q, CancellationToken ct)
     {
-        var size = limit ?? 50;
-        if (size is < 1 or > 200)
-            return Problems.BadRequest("invalid_request", "Le paramètre limit doit être compris entre 1 et 200.");
+        var max = limits.Value.MaxConversationsPerPage;
+        var size = limits.Value.DefaultConversationsPerPage;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > max))
+            return Problems.BadRequest("invalid_request", $"Le paramètre limit doit être un nombre entier compris entre 1 et {FrenchText.Number(max)}.");
 
         await using var db = await dbs.CreateDbContextAsync(ct);
         var query = db.Conversations.AsNoTracking();
@@ -83,24 +86,42 @@ public static class ConversationsApi
         return id.Length > 0;
     }
 
-    private static async Task<IResult> Get(string id, IDbContextFactory<ThereseDb> dbs, CancellationToken ct)
+    private static async Task<IResult> Get(string id, string? before, IDbContextFactory<ThereseDb> dbs, IOptions<LimitsOptions> limits, CancellationToken ct)
     {
+        int? beforePosition = null;
+        if (before is not null)
+        {
+            if (!int.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var position) || position < 1)
+                return Problems.BadRequest("invalid_request", "Le curseur before est invalide : reprenez celui que donne earlier_cursor.");
+            beforePosition = position;
+        }
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var details = await LoadAsync(db, id, ct);
+        var details = await LoadAsync(db, id, beforePosition, limits.Value.MaxMessagesPerPage, ct);
         return details is null ? Problems.NotFound() : TypedResults.Ok(details);
     }
 
-    private static async Task<Details?> LoadAsync(ThereseDb db, string id, CancellationToken ct)
+    /// <summary>The conversation with its last shown messages (before a position, when paging back), at most one page.</summary>
+    private static async Task<Details?> LoadAsync(ThereseDb db, string id, int? before, int pageSize, CancellationToken ct)
     {
         var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (conversation is null) return null;
-        var messages = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == id)
-            .OrderBy(m => m.Position).ThenBy(m => m.CreatedAt)
-            .ToListAsync(ct);
-        var versions = messages.GroupBy(m => m.Position).ToDictionary(g => g.Key, g => g.Count());
-        var shown = messages.Where(m => !m.Hidden).Select(m => View(m, versions[m.Position])).ToList();
-        return new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, shown);
+        var shown = db.Messages.AsNoTracking().Where(m => m.ConversationId == id && !m.Hidden);
+        if (before is { } b) shown = shown.Where(m => m.Position < b);
+        var page = await shown.OrderByDescending(m => m.Position).Take(pageSize + 1).ToListAsync(ct);
+        var more = page.Count > pageSize;
+        if (more) page.RemoveAt(pageSize);
+        page.Reverse();
+
+        // Regenerated answers keep their older versions at the same position.
+        var positions = page.Select(m => m.Position).ToList();
+        var versions = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == id && positions.Contains(m.Position))
+            .GroupBy(m => m.Position)
+            .Select(g => new { Position = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(v => v.Position, v => v.Count, ct);
+        var messages = page.Select(m => View(m, versions[m.Position])).ToList();
+        var earlier = more ? page[0].Position.ToString(CultureInfo.InvariantCulture) : null;
+        return new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, messages, earlier);
     }
 
     private static MessageView View(Message m, int versionCount) => new(m.Id, m.ConversationId, m.Role, m.Content, m.Status,
@@ -118,7 +139,8 @@ public static class ConversationsApi
         return TypedResults.Ok(new VersionList([.. all.Select(m => View(m, all.Count))]));
     }
 
-    private static async Task<IResult> ShowVersion(string id, string messageId, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CancellationToken ct)
+    private static async Task<IResult> ShowVersion(string id, string messageId, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers,
+        IOptions<LimitsOptions> limits, CancellationToken ct)
     {
         // The shown versions are what the model reads next: not while an answer is being written.
         if (answers.TryLock(id) is not { } held)
@@ -133,7 +155,7 @@ public static class ConversationsApi
             await db.Messages.Where(m => m.ConversationId == id && m.Position == position)
                 .ExecuteUpdateAsync(u => u.SetProperty(m => m.Hidden, m => m.Id != messageId), ct);
             await tx.CommitAsync(ct);
-            return TypedResults.Ok(await LoadAsync(db, id, ct));
+            return TypedResults.Ok(await LoadAsync(db, id, null, limits.Value.MaxMessagesPerPage, ct));
         }
         finally
         {
@@ -161,10 +183,11 @@ public static class ConversationsApi
         db.Conversations.Add(conversation);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/conversations/{conversation.Id}",
-            new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, []));
+            new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, [], null));
     }
 
-    private static async Task<IResult> Rename(string id, HttpRequest http, IDbContextFactory<ThereseDb> dbs, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<IResult> Rename(string id, HttpRequest http, IDbContextFactory<ThereseDb> dbs, IOptions<JsonOptions> json,
+        IOptions<LimitsOptions> limits, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<TitleBody>(http, json.Value.SerializerOptions);
         if (body is null) return problem!;
@@ -175,7 +198,7 @@ public static class ConversationsApi
         var renamed = await db.Conversations.Where(c => c.Id == id)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title).SetProperty(c => c.SearchKey, key), ct);
         if (renamed == 0) return Problems.NotFound();
-        return TypedResults.Ok(await LoadAsync(db, id, ct));
+        return TypedResults.Ok(await LoadAsync(db, id, null, limits.Value.MaxMessagesPerPage, ct));
     }
 
     private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CancellationToken ct)

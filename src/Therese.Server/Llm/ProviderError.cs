@@ -64,7 +64,7 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
                 401 or 403 => Auth,
                 404 => UnknownModel,
                 429 => RateLimited,
-                529 => Overloaded,
+                503 or 529 => Overloaded,
                 _ => Upstream,
             };
 

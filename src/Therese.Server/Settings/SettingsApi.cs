@@ -83,8 +83,16 @@ public static class SettingsApi
         if (body is null) return (null, problem);
         using (body)
         {
-            var (patch, error) = SettingsPatch.Parse(body.RootElement);
-            return patch is null ? (null, Problems.BadRequest("invalid_setting", error!)) : (patch, null);
+            try
+            {
+                var (patch, error) = SettingsPatch.Parse(body.RootElement);
+                return patch is null ? (null, Problems.BadRequest("invalid_setting", error!)) : (patch, null);
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonDocument checks a string's encoding only when it is read: invalid UTF-8, a lone surrogate.
+                return (null, Problems.BadRequest("invalid_json", "La requête contient un texte qui n'est pas de l'Unicode valide."));
+            }
         }
     }
 

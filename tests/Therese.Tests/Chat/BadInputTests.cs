@@ -6,38 +6,7 @@ namespace Therese.Tests.Chat;
 
 public sealed class BadInputTests : ServerTest
 {
-    public static TheoryData<string, string, string, int> Cases => new()
-    {
-        { "/api/chat/stream", "application/json", """{"conversation_id":null}""", 400 },
-        { "/api/chat/stream", "application/json", """{"content":"   \n\t "}""", 400 },
-        { "/api/chat/stream", "application/json", """{"content":""}""", 400 },
-        { "/api/chat/stream", "application/json", JsonSerializer.Serialize(new { content = new string('é', 100_001) }), 413 },
-        { "/api/chat/stream", "application/json", """{"content": "Bonjour""", 400 },
-        { "/api/chat/stream", "application/json", """["Bonjour"]""", 400 },
-        { "/api/chat/stream", "application/json", """{"content": 42}""", 400 },
-        { "/api/chat/stream", "text/plain", """{"content":"Bonjour"}""", 415 },
-        { "/api/chat/stream", "application/x-www-form-urlencoded", "content=Bonjour", 415 },
-        { "/api/chat/stream", "application/json", """{"content":"Bonjour","conversation_id":"inconnue"}""", 404 },
-        { "/api/chat/stream", "application/json", """{"content":"Bonjour","action":"effacer"}""", 400 },
-        { "/api/chat/stream", "application/json", """{"action":"continue"}""", 400 },
-        { "/api/chat/message", "application/json", """{"content":""}""", 400 },
-        { "/api/chat/message", "text/plain", "Bonjour", 415 },
-        { "/api/chat/message", "application/json", """{"content":"Bonjour","conversation_id":"0193aaaabbbbccccddddeeeeffff0000"}""", 404 },
-    };
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task Bad_requests_get_a_french_problem_and_no_stream(string path, string contentType, string body, int status)
-    {
-        using var response = await Http.PostAsync(path, new StringContent(body, Encoding.UTF8, contentType));
-        Assert.Equal(status, (int)response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(status, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("code").GetString()));
-        AssertFrench(problem.GetProperty("detail").GetString()!);
-        Assert.Empty(Host.Fake.Requests);
-    }
+    // Malformed requests to every endpoint are in Web/MalformedRequestTests.
 
     [Fact]
     public async Task Content_of_exactly_100000_characters_is_accepted()

@@ -226,9 +226,10 @@ public sealed class ResumableStreamTests(ITestOutputHelper output) : ServerTest
         var sends = Enumerable.Range(0, 4).Select(i => Http.PostAsync("/api/chat/stream",
             Json(new { content = Directive.Message(new { tokens = 30, tps = 10 }, $"Question {i}"), conversation_id = conversationId }))).ToList();
         var responses = await Task.WhenAll(sends);
-        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
-        Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
-        foreach (var r in responses) { await r.Content.ReadAsStringAsync(); r.Dispose(); }
+        var answers = new List<string>();
+        foreach (var r in responses) { answers.Add($"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}"); r.Dispose(); }
+        Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.OK) == 1, string.Join("\n", answers));
+        Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.Conflict) == 3, string.Join("\n", answers));
 
         var messages = (await GetConversation(conversationId)).GetProperty("messages").EnumerateArray().ToList();
         Assert.Equal(["user", "assistant", "user", "assistant"], messages.Select(m => m.GetProperty("role").GetString()));

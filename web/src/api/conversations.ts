@@ -31,6 +31,8 @@ export interface Conversation {
   created_at: string;
   updated_at: string;
   messages: ConversationMessage[];
+  /** Earlier messages are on another page (`?before=`); null once the page starts the conversation. */
+  earlier_cursor?: string | null;
 }
 
 export interface ConversationPage {
@@ -56,9 +58,23 @@ export function listConversations(query: ListQuery = {}, signal?: AbortSignal, f
   return request<ConversationPage>(`/api/conversations${search ? `?${search}` : ''}`, { signal }, fetchImpl);
 }
 
-/** GET /api/conversations/{id}: the conversation with its shown messages, in order. */
-export function getConversation(id: string, signal?: AbortSignal, fetchImpl = defaultFetch) {
-  return request<Conversation>(conversationUrl(id), { signal }, fetchImpl);
+/**
+ * GET /api/conversations/{id}: the conversation with all its shown messages, in order. The server sends
+ * them a page at a time (Therese:Limits:MaxMessagesPerPage), latest first: earlier pages are prepended.
+ */
+export async function getConversation(id: string, signal?: AbortSignal, fetchImpl = defaultFetch) {
+  const conversation = await request<Conversation>(conversationUrl(id), { signal }, fetchImpl);
+  let cursor = conversation.earlier_cursor ?? null;
+  while (cursor) {
+    const earlier = await request<Conversation>(
+      `${conversationUrl(id)}?before=${encodeURIComponent(cursor)}`,
+      { signal },
+      fetchImpl,
+    );
+    conversation.messages = [...earlier.messages, ...conversation.messages];
+    cursor = earlier.earlier_cursor ?? null;
+  }
+  return { ...conversation, earlier_cursor: null };
 }
 
 /** PATCH /api/conversations/{id} with a new title. */

@@ -14,6 +14,8 @@ export type ApiErrorCode =
   | 'http_error'
   | 'malformed_stream'
   | 'stream_incomplete'
+  | 'token_required'
+  | 'token_invalid'
   | (string & {});
 
 /** Every failure of the HTTP API reaches the UI as one of these, with a French sentence in `message`. */
@@ -46,6 +48,18 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
+type TokenRequiredListener = () => void;
+const tokenRequiredListeners = new Set<TokenRequiredListener>();
+
+/**
+ * Called whenever the server answers `401 token_required` (an access token protects this THÉRÈSE and the
+ * browser has not proved it yet), whichever request it was. Returns the function that unsubscribes.
+ */
+export function onTokenRequired(listener: TokenRequiredListener): () => void {
+  tokenRequiredListeners.add(listener);
+  return () => tokenRequiredListeners.delete(listener);
+}
+
 /**
  * Turns a non-2xx answer into an ApiError. The server sends application/problem+json whose
  * `detail` is meant for the user; anything else (a proxy's HTML page…) gets a generic sentence.
@@ -66,6 +80,7 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
         : typeof title === 'string' && title.trim() !== ''
           ? title
           : messages.httpStatus(response.status);
+    if (code === 'token_required') for (const listener of tokenRequiredListeners) listener();
     return new ApiError(typeof code === 'string' ? code : 'http_error', message, response.status);
   }
   return new ApiError('http_error', messages.httpStatus(response.status), response.status);

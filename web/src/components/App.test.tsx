@@ -3,6 +3,7 @@ import { act, fireEvent, render, screen, waitFor, within } from '@testing-librar
 import userEvent from '@testing-library/user-event';
 import type { ConversationSummary } from '../api/conversations';
 import { router } from '../router/router';
+import { accessStore } from '../stores/accessStore';
 import { chatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
 import { manualStream, sseEvent } from '../test/sse';
@@ -96,6 +97,7 @@ afterEach(() => {
 });
 
 const titles = () => screen.queryAllByTestId('conversation-item').map((item) => item.textContent);
+
 
 describe('App: conversation history', () => {
   it('lists the conversations and opens one at /c/{id}, with its markers, tokens and versions', async () => {
@@ -225,5 +227,18 @@ describe('App: conversation history', () => {
     fireEvent.click(within(screen.getByTestId('conversation-not-found')).getByRole('button', { name: 'Nouvelle conversation' }));
     expect(window.location.pathname).toBe('/');
     expect(await screen.findByText('Bonjour, je suis THÉRÈSE.')).toBeInTheDocument();
+  });
+});
+
+// Last in the file: the page's requests answered 401 may settle after the test ends.
+describe('App: access token', () => {
+  afterEach(() => accessStore.setState({ required: false, submitting: false, error: null }));
+
+  it('shows only the token form when the server asks for the access token', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () =>
+      json({ status: 401, code: 'token_required', detail: 'THÉRÈSE demande un jeton d’accès.' }, 401)));
+    render(<App />);
+    expect(await screen.findByRole('heading', { name: 'Jeton d’accès' })).toBeInTheDocument();
+    expect(screen.queryByTestId('chat-input')).toBeNull();
   });
 });

@@ -1,15 +1,25 @@
 import { useCallback, useEffect, useState } from 'react';
 import { conversationPath, navigate, parseRoute, router, settingsPath, useRoute } from '../router/router';
+import { useAccessStore } from '../stores/accessStore';
 import { chatStore, useChatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
 import { settingsStore } from '../stores/settingsStore';
+import { AccessTokenForm } from './access/AccessTokenForm';
 import { ChatView } from './chat/ChatView';
 import { MarkdownWarmUp } from './chat/Markdown';
 import { Sidebar } from './conversations/Sidebar';
 import { SettingsPage } from './settings/SettingsPage';
 
-/** The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`). */
+/**
+ * The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`); or,
+ * while the server asks for its access token, only the form that takes it.
+ */
 export function App() {
+  const tokenRequired = useAccessStore((s) => s.required);
+  return tokenRequired ? <AccessTokenForm /> : <Workspace />;
+}
+
+function Workspace() {
   const route = useRoute();
   const activeId = useChatStore((s) => s.conversationId);
   const [menuOpen, setMenuOpen] = useState(false);

@@ -76,7 +76,9 @@ public sealed class AnswerRunTests : IAsyncLifetime
     private static readonly ChatStreamOptions Options = new() { ResumeGraceSeconds = 30, CheckpointIntervalSeconds = 1 };
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
 
-    private AnswerRun Run(ScriptedClient client, string? question = "Bonjour ?")
+    private AnswerRun Run(ScriptedClient client, string? question = "Bonjour ?") => NotStarted(client, question).Start();
+
+    private AnswerRun NotStarted(ScriptedClient client, string? question = "Bonjour ?")
     {
         var model = new ActiveModel(new ResolvedSettings { Provider = Providers.Anthropic, ApiKey = "k", Model = "m" }, client);
         var conversationId = Ids.New();
@@ -89,7 +91,24 @@ public sealed class AnswerRunTests : IAsyncLifetime
             AssistantId = Ids.New(),
             History = [new ChatMessage(ChatRole.User, question)],
         };
-        return new AnswerRun(turn, new AnswerLog(), _store, _clock, Options, IdleTimeout, NullLogger.Instance).Start();
+        return new AnswerRun(turn, new AnswerLog(), _store, _clock, Options, IdleTimeout, NullLogger.Instance);
+    }
+
+    [Fact]
+    public async Task A_run_listed_but_not_yet_started_can_be_looked_at_and_stopped()
+    {
+        // The registry lists a run before starting it: a parallel send into the same conversation looks at it then.
+        var client = new ScriptedClient();
+        var run = NotStarted(client);
+        Assert.False(run.Ended);
+        Assert.False(run.Ending);
+        Assert.False(run.Completion.IsCompleted);
+
+        run.Stop(StopCause.User);
+        Assert.True(run.Ending);
+        run.Start();
+        var outcome = await run.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(MessageStatus.Stopped, outcome.Status);
     }
 
     private async Task<Message> Saved(AnswerRun run)

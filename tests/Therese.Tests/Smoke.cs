@@ -1,1 +1,0 @@
-namespace Therese.Tests; public class Smoke { [Fact] public void Ok() => Assert.True(true); }
