@@ -15,7 +15,9 @@ public static class DatabaseRows
         var tables = new List<string>();
         await using (var list = db.CreateCommand())
         {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+            // The full-text indexes (messages_fts, conversations_fts and their shadow tables) are derived from the
+            // tables themselves: the meaning is in the tables.
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%\\_fts%' ESCAPE '\\' ORDER BY name";
             await using var reader = await list.ExecuteReaderAsync();
             while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
         }

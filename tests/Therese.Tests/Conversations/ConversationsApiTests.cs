@@ -33,7 +33,7 @@ public sealed class ConversationsApiTests : ServerTest
         var items = page.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal([first, second], items.Select(i => i.GetProperty("id").GetString()));
         Assert.Equal("Comment créer une association loi 1901 dans ma…", items[0].GetProperty("title").GetString());
-        Assert.Equal(50, items[0].GetProperty("title").GetString()!.Length);
+        Assert.True(items[0].GetProperty("title").GetString()!.Length <= 51, "a title is at most 50 characters and « … »");
         Assert.Equal(4, items[0].GetProperty("message_count").GetInt32());
         Assert.Equal(2, items[1].GetProperty("message_count").GetInt32());
         Assert.Equal(JsonValueKind.Null, page.GetProperty("next_cursor").ValueKind);
