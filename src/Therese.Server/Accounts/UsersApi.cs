@@ -37,6 +37,10 @@ public static class UsersApi
         return await next(context);
     }
 
+    /// <summary>For what only an admin may change in team mode (the model settings, local models); anyone in personal mode.</summary>
+    public static async ValueTask<object?> AdminInTeam(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        CurrentUser.From(context.HttpContext).IsAdmin ? await next(context) : Forbidden;
+
     public static readonly IResult Forbidden = Problems.Create(StatusCodes.Status403Forbidden, "admin_only",
         "Seul un administrateur de THÉRÈSE peut faire cela.");
 

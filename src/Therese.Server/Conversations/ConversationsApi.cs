@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Therese.Server.Accounts;
 using Therese.Server.Chat;
 using Therese.Server.Storage;
 using Therese.Server.Web;
@@ -36,7 +37,7 @@ public static class ConversationsApi
     public sealed record VersionList(IReadOnlyList<MessageView> Versions);
     public sealed record TitleBody(string? Title);
 
-    private static async Task<IResult> List(IDbContextFactory<ThereseDb> dbs, IOptions<LimitsOptions> limits, string? limit, string? cursor, string? q, CancellationToken ct)
+    private static async Task<IResult> List(IDbContextFactory<ThereseDb> dbs, IOptions<LimitsOptions> limits, CurrentUser user, string? limit, string? cursor, string? q, CancellationToken ct)
     {
         var max = limits.Value.MaxConversationsPerPage;
         var size = limits.Value.DefaultConversationsPerPage;
@@ -44,7 +45,7 @@ public static class ConversationsApi
             return Problems.BadRequest("invalid_request", $"Le paramètre limit doit être un nombre entier compris entre 1 et {FrenchText.Number(max)}.");
 
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = db.Conversations.AsNoTracking();
+        var query = db.Conversations.AsNoTracking().Where(c => c.OwnerId == user.OwnerId);
         if (!string.IsNullOrWhiteSpace(q))
         {
             var pattern = "%" + Conversation.SearchKeyOf(q.Trim()).Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
@@ -86,7 +87,7 @@ public static class ConversationsApi
         return id.Length > 0;
     }
 
-    private static async Task<IResult> Get(string id, string? before, IDbContextFactory<ThereseDb> dbs, IOptions<LimitsOptions> limits, CancellationToken ct)
+    private static async Task<IResult> Get(string id, string? before, IDbContextFactory<ThereseDb> dbs, IOptions<LimitsOptions> limits, CurrentUser user, CancellationToken ct)
     {
         int? beforePosition = null;
         if (before is not null)
@@ -96,14 +97,15 @@ public static class ConversationsApi
             beforePosition = position;
         }
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var details = await LoadAsync(db, id, beforePosition, limits.Value.MaxMessagesPerPage, ct);
+        var details = await LoadAsync(db, id, user, beforePosition, limits.Value.MaxMessagesPerPage, ct);
         return details is null ? Problems.NotFound() : TypedResults.Ok(details);
     }
 
     /// <summary>The conversation with its last shown messages (before a position, when paging back), at most one page.</summary>
-    private static async Task<Details?> LoadAsync(ThereseDb db, string id, int? before, int pageSize, CancellationToken ct)
+    private static async Task<Details?> LoadAsync(ThereseDb db, string id, CurrentUser user, int? before, int pageSize, CancellationToken ct)
     {
-        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        // Someone else's conversation is not found, exactly like one that does not exist.
+        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.OwnerId == user.OwnerId, ct);
         if (conversation is null) return null;
         var shown = db.Messages.AsNoTracking().Where(m => m.ConversationId == id && !m.Hidden);
         if (before is { } b) shown = shown.Where(m => m.Position < b);
@@ -127,9 +129,10 @@ public static class ConversationsApi
     private static MessageView View(Message m, int versionCount) => new(m.Id, m.ConversationId, m.Role, m.Content, m.Status,
         m.StopReason, m.InputTokens, m.OutputTokens, m.CreatedAt, versionCount, m.Version);
 
-    private static async Task<IResult> Versions(string id, string messageId, IDbContextFactory<ThereseDb> dbs, CancellationToken ct)
+    private static async Task<IResult> Versions(string id, string messageId, IDbContextFactory<ThereseDb> dbs, CurrentUser user, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        if (!await OwnsAsync(db, id, user, ct)) return Problems.NotFound("Ce message n'existe pas dans cette conversation.");
         var position = await db.Messages.Where(m => m.Id == messageId && m.ConversationId == id).Select(m => (int?)m.Position).SingleOrDefaultAsync(ct);
         if (position is null) return Problems.NotFound("Ce message n'existe pas dans cette conversation.");
         var all = await db.Messages.AsNoTracking()
@@ -140,8 +143,10 @@ public static class ConversationsApi
     }
 
     private static async Task<IResult> ShowVersion(string id, string messageId, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers,
-        IOptions<LimitsOptions> limits, CancellationToken ct)
+        IOptions<LimitsOptions> limits, CurrentUser user, CancellationToken ct)
     {
+        await using (var check = await dbs.CreateDbContextAsync(ct))
+            if (!await OwnsAsync(check, id, user, ct)) return Problems.NotFound("Ce message n'existe pas dans cette conversation.");
         // The shown versions are what the model reads next: not while an answer is being written.
         if (answers.TryLock(id) is not { } held)
             return Problems.Create(StatusCodes.Status409Conflict, "conversation_busy",
@@ -155,7 +160,7 @@ public static class ConversationsApi
             await db.Messages.Where(m => m.ConversationId == id && m.Position == position)
                 .ExecuteUpdateAsync(u => u.SetProperty(m => m.Hidden, m => m.Id != messageId), ct);
             await tx.CommitAsync(ct);
-            return TypedResults.Ok(await LoadAsync(db, id, null, limits.Value.MaxMessagesPerPage, ct));
+            return TypedResults.Ok(await LoadAsync(db, id, user, null, limits.Value.MaxMessagesPerPage, ct));
         }
         finally
         {
@@ -163,7 +168,7 @@ public static class ConversationsApi
         }
     }
 
-    private static async Task<IResult> Create(HttpRequest http, IDbContextFactory<ThereseDb> dbs, TimeProvider clock, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<IResult> Create(HttpRequest http, IDbContextFactory<ThereseDb> dbs, TimeProvider clock, IOptions<JsonOptions> json, CurrentUser user, CancellationToken ct)
     {
         string title = "Nouvelle conversation";
         if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
@@ -178,7 +183,7 @@ public static class ConversationsApi
         }
 
         var now = clock.GetUtcNow();
-        var conversation = new Conversation { Id = Ids.New(), Title = title, CreatedAt = now, UpdatedAt = now };
+        var conversation = new Conversation { Id = Ids.New(), OwnerId = user.OwnerId, Title = title, CreatedAt = now, UpdatedAt = now };
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Conversations.Add(conversation);
         await db.SaveChangesAsync(ct);
@@ -187,7 +192,7 @@ public static class ConversationsApi
     }
 
     private static async Task<IResult> Rename(string id, HttpRequest http, IDbContextFactory<ThereseDb> dbs, IOptions<JsonOptions> json,
-        IOptions<LimitsOptions> limits, CancellationToken ct)
+        IOptions<LimitsOptions> limits, CurrentUser user, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<TitleBody>(http, json.Value.SerializerOptions);
         if (body is null) return problem!;
@@ -195,17 +200,18 @@ public static class ConversationsApi
 
         await using var db = await dbs.CreateDbContextAsync(ct);
         var key = Conversation.SearchKeyOf(title);
-        var renamed = await db.Conversations.Where(c => c.Id == id)
+        var renamed = await db.Conversations.Where(c => c.Id == id && c.OwnerId == user.OwnerId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title).SetProperty(c => c.SearchKey, key), ct);
         if (renamed == 0) return Problems.NotFound();
-        return TypedResults.Ok(await LoadAsync(db, id, null, limits.Value.MaxMessagesPerPage, ct));
+        return TypedResults.Ok(await LoadAsync(db, id, user, null, limits.Value.MaxMessagesPerPage, ct));
     }
 
-    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CancellationToken ct)
+    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CurrentUser user, CancellationToken ct)
     {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (!await OwnsAsync(db, id, user, ct)) return Problems.NotFound();
         // An answer still being written there ends first, so it cannot write into a deleted conversation.
         await answers.StopConversationAsync(id);
-        await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Messages.Where(m => m.ConversationId == id).ExecuteDeleteAsync(ct);
         var deleted = await db.Conversations.Where(c => c.Id == id).ExecuteDeleteAsync(ct);
@@ -213,6 +219,10 @@ public static class ConversationsApi
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
+
+    /// <summary>This person's conversation (team mode); any existing one in personal mode.</summary>
+    public static Task<bool> OwnsAsync(ThereseDb db, string conversationId, CurrentUser user, CancellationToken ct) =>
+        db.Conversations.AnyAsync(c => c.Id == conversationId && c.OwnerId == user.OwnerId, ct);
 
     private static string? ValidTitle(string? title)
     {

@@ -7,7 +7,7 @@ namespace Therese.Server.LocalModels;
 /// download cut by a stop of THÉRÈSE is listed again at the next start and resumed from the bytes on disk, but only
 /// if the hub still serves the same bytes (same size and SHA-256). Never in the database: it lives and dies with the part.
 /// </summary>
-public sealed record DownloadSidecar(string Repo, string File, long Total, string Sha256, DateTimeOffset StartedAt)
+public sealed record DownloadSidecar(string Repo, string File, long Total, string Sha256, DateTimeOffset StartedAt, string? OwnerId = null)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 

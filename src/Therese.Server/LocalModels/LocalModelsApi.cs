@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Therese.Server.Accounts;
 
 namespace Therese.Server.LocalModels;
 
@@ -13,7 +14,9 @@ public static class LocalModelsApi
         api.MapPost("/downloads", StartDownload).WithName("StartModelDownload").WithSummary("Downloads a GGUF file from the hub in the background.");
         api.MapGet("/downloads/{id}", GetDownload).WithName("GetModelDownload").WithSummary("State and progress of a download.");
         api.MapDelete("/downloads/{id}", CancelDownload).WithName("CancelModelDownload").WithSummary("Stops a download and removes its partial file.");
-        api.MapDelete("/{file}", DeleteModel).WithName("DeleteLocalModel").WithSummary("Removes an installed model.");
+        // An installed model serves everyone: in team mode only an admin removes one.
+        api.MapDelete("/{file}", DeleteModel).WithName("DeleteLocalModel").WithSummary("Removes an installed model.")
+            .AddEndpointFilter(UsersApi.AdminInTeam);
         return app;
     }
 
@@ -22,25 +25,25 @@ public static class LocalModelsApi
     public sealed record Overview(IReadOnlyList<InstalledModel> Installed, IReadOnlyList<CatalogEntry> Catalog, IReadOnlyList<DownloadView> Downloads);
     public sealed record DownloadRequest(string? Repo, string? File);
 
-    private static Ok<Overview> List(ModelsFolder folder, ModelDownloads downloads)
+    private static Ok<Overview> List(ModelsFolder folder, ModelDownloads downloads, CurrentUser user)
     {
         var installed = folder.Installed();
         var catalog = ModelCatalog.Models
             .Select(m => new CatalogEntry(m.Id, m.Name, m.Repo, m.File, m.Size, m.Licence, m.Description, m.Ram, m.Recommended,
                 installed.Any(i => i.File == m.File)))
             .ToList();
-        return TypedResults.Ok(new Overview(installed, catalog, downloads.All().Select(d => d.View()).ToList()));
+        return TypedResults.Ok(new Overview(installed, catalog, downloads.All(user.OwnerId).Select(d => d.View()).ToList()));
     }
 
     private static async Task<Results<Accepted<DownloadView>, ProblemHttpResult>> StartDownload(
-        HttpRequest http, ModelDownloads downloads, IOptions<JsonOptions> json)
+        HttpRequest http, ModelDownloads downloads, IOptions<JsonOptions> json, CurrentUser user)
     {
         var (body, problem) = await JsonBody.ReadAsync<DownloadRequest>(http, json.Value.SerializerOptions);
         if (body is null) return problem!;
         if (!ModelNames.IsValidRepo(body.Repo)) return InvalidRepo();
         if (!ModelNames.IsValidFile(body.File)) return InvalidFile();
 
-        return downloads.Start(body.Repo!, body.File!) switch
+        return downloads.Start(body.Repo!, body.File!, user.OwnerId) switch
         {
             DownloadStart.Started(var d) => Accepted(d),
             DownloadStart.AlreadyRunning(var d) => Accepted(d),
@@ -52,12 +55,12 @@ public static class LocalModelsApi
         };
     }
 
-    private static Results<Ok<DownloadView>, ProblemHttpResult> GetDownload(string id, ModelDownloads downloads) =>
-        downloads.Find(id) is { } download ? TypedResults.Ok(download.View()) : UnknownDownload();
+    private static Results<Ok<DownloadView>, ProblemHttpResult> GetDownload(string id, ModelDownloads downloads, CurrentUser user) =>
+        downloads.Find(id, user.OwnerId) is { } download ? TypedResults.Ok(download.View()) : UnknownDownload();
 
-    private static async Task<Results<Ok<DownloadView>, ProblemHttpResult>> CancelDownload(string id, ModelDownloads downloads)
+    private static async Task<Results<Ok<DownloadView>, ProblemHttpResult>> CancelDownload(string id, ModelDownloads downloads, CurrentUser user)
     {
-        var (outcome, download) = await downloads.CancelAsync(id);
+        var (outcome, download) = await downloads.CancelAsync(id, user.OwnerId);
         return outcome switch
         {
             CancelOutcome.Cancelled => TypedResults.Ok(download!.View()),

@@ -39,6 +39,9 @@ public sealed class ModelDownload
     public string Repo { get; }
     public string File { get; }
 
+    /// <summary>Who started it, in team mode: nobody else sees it (null in personal mode).</summary>
+    public string? OwnerId { get; init; }
+
     /// <summary>The background work; completes once the download has reached its final state.</summary>
     public Task Completion { get; internal set; } = Task.CompletedTask;
 
@@ -61,7 +64,7 @@ public sealed class ModelDownload
     /// <summary>A download an earlier run left on disk, listed so that the user sees it and can resume it.</summary>
     internal static ModelDownload Interrupted(string id, DownloadSidecar sidecar, long bytes, TimeProvider clock)
     {
-        var download = new ModelDownload(id, sidecar.Repo, sidecar.File, clock);
+        var download = new ModelDownload(id, sidecar.Repo, sidecar.File, clock) { OwnerId = sidecar.OwnerId };
         download.Fail(DownloadFailure.Interrupted(), bytes, sidecar.Total);
         return download;
     }

@@ -40,35 +40,36 @@ public sealed partial class ModelDownloads(
 
     private LocalModelsOptions Options => options.Value;
 
-    public ModelDownload? Find(string id)
+    /// <summary>The download, if it is this person's (team mode) or any in personal mode (<paramref name="ownerId"/> null).</summary>
+    public ModelDownload? Find(string id, string? ownerId)
     {
-        lock (_gate) return _downloads.GetValueOrDefault(id);
+        lock (_gate) return _downloads.GetValueOrDefault(id) is { } d && d.OwnerId == ownerId ? d : null;
     }
 
-    /// <summary>The downloads of this run and the ones an earlier run left unfinished, oldest first.</summary>
-    public IReadOnlyList<ModelDownload> All()
+    /// <summary>This person's downloads of this run and the ones an earlier run left unfinished, oldest first.</summary>
+    public IReadOnlyList<ModelDownload> All(string? ownerId)
     {
-        lock (_gate) return _downloads.Values.OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
+        lock (_gate) return _downloads.Values.Where(d => d.OwnerId == ownerId).OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
     /// Starts downloading <paramref name="file"/> from <paramref name="repo"/>, or returns the download already under way
     /// for it. Names must have passed <see cref="ModelNames"/>.
     /// </summary>
-    public DownloadStart Start(string repo, string file)
+    public DownloadStart Start(string repo, string file, string? ownerId = null)
     {
         lock (_gate)
         {
             // Case-insensitive: on macOS and Windows "A.gguf" and "a.gguf" are the same file.
             var sameFile = _downloads.Values.Where(d => string.Equals(d.File, file, StringComparison.OrdinalIgnoreCase)).ToList();
             if (sameFile.FirstOrDefault(d => d.IsActive) is { } active)
-                return string.Equals(active.Repo, repo, StringComparison.OrdinalIgnoreCase) && active.File == file
+                return string.Equals(active.Repo, repo, StringComparison.OrdinalIgnoreCase) && active.File == file && active.OwnerId == ownerId
                     ? new DownloadStart.AlreadyRunning(active)
                     : new DownloadStart.FileBusy(active);
             if (folder.IsInstalled(file)) return new DownloadStart.AlreadyInstalled();
 
             foreach (var old in sameFile) _downloads.Remove(old.Id);
-            var download = new ModelDownload(Ids.New(), repo, file, clock);
+            var download = new ModelDownload(Ids.New(), repo, file, clock) { OwnerId = ownerId };
             _downloads[download.Id] = download;
             download.Completion = Task.Run(() => RunAsync(download));
             LogStarted(download.Id, repo, file);
@@ -80,9 +81,9 @@ public sealed partial class ModelDownloads(
     /// Stops a download and removes its part. A failed download that kept its bytes for a later resume loses them too.
     /// Returns once the part is gone.
     /// </summary>
-    public async Task<(CancelOutcome Outcome, ModelDownload? Download)> CancelAsync(string id)
+    public async Task<(CancelOutcome Outcome, ModelDownload? Download)> CancelAsync(string id, string? ownerId)
     {
-        var download = Find(id);
+        var download = Find(id, ownerId);
         if (download is null) return (CancelOutcome.NotFound, null);
 
         if (download.IsActive)
@@ -213,7 +214,7 @@ public sealed partial class ModelDownloads(
         if (offset == 0)
         {
             File.Delete(part);
-            await new DownloadSidecar(download.Repo, download.File, info.Size, info.Sha256, clock.GetUtcNow()).WriteAsync(sidecarPath, ct);
+            await new DownloadSidecar(download.Repo, download.File, info.Size, info.Sha256, clock.GetUtcNow(), download.OwnerId).WriteAsync(sidecarPath, ct);
         }
         CheckFreeSpace(info.Size - offset);
 

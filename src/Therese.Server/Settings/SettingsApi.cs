@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Therese.Server.Accounts;
 using Therese.Server.Llm;
 
 namespace Therese.Server.Settings;
@@ -11,11 +12,13 @@ public static class SettingsApi
     {
         var api = app.MapGroup("/api/settings").WithTags("Settings");
         api.MapGet("/", Get).WithName("GetSettings").WithSummary("The model settings in force; the API key is never returned.");
-        api.MapPut("/", Put).WithName("SaveSettings").WithSummary("Saves any subset of the settings; the next message uses them.");
-        api.MapPost("/test", Test).WithName("TestSettings").WithSummary("Sends a very short request with the given (unsaved) values.");
-        api.MapGet("/models", ModelsFromQuery).WithName("ListModels").WithSummary("The provider's models, for provider and base_url in the query.");
-        api.MapPost("/models", ModelsFromBody).WithName("ListModelsWithKey").WithSummary("The provider's models, with unsaved values (an API key) in the body.");
-        api.MapGet("/ollama", Ollama).WithName("DetectOllama").WithSummary("Whether an Ollama answers on this machine, and its models.");
+        // Everyone sees which model answers; in team mode only an admin changes or probes it.
+        var admin = api.MapGroup("").AddEndpointFilter(UsersApi.AdminInTeam);
+        admin.MapPut("/", Put).WithName("SaveSettings").WithSummary("Saves any subset of the settings; the next message uses them.");
+        admin.MapPost("/test", Test).WithName("TestSettings").WithSummary("Sends a very short request with the given (unsaved) values.");
+        admin.MapGet("/models", ModelsFromQuery).WithName("ListModels").WithSummary("The provider's models, for provider and base_url in the query.");
+        admin.MapPost("/models", ModelsFromBody).WithName("ListModelsWithKey").WithSummary("The provider's models, with unsaved values (an API key) in the body.");
+        admin.MapGet("/ollama", Ollama).WithName("DetectOllama").WithSummary("Whether an Ollama answers on this machine, and its models.");
         return app;
     }
 

@@ -56,6 +56,8 @@ public static class Listening
                 + $"THÉRÈSE ne démarre pas : {AccessToken.Setting} fait moins de {AccessToken.MinLength} caractères, il serait trop facile à deviner. "
                 + "Choisissez-en un long et aléatoire, par exemple avec `openssl rand -hex 32`.";
         }
+        // Team mode: every /api call needs a signed-in person, which protects the network address instead of a token.
+        if (string.Equals(config["Therese:Mode"]?.Trim(), "team", StringComparison.OrdinalIgnoreCase)) return null;
         var exposed = ConfiguredUrls(config).Where(u => !IsLoopback(u)).Distinct().ToList();
         if (exposed.Count == 0) return null;
         var where = string.Join(", ", exposed);
