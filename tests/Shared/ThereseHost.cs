@@ -116,7 +116,14 @@ public sealed class ThereseHost : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     /// <summary>An HTTP client that, like a browser, closes its connection when a request is cancelled.</summary>
-    public HttpClient CreateClient() => new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero })
+    /// <param name="cookies">Keep cookies, as a browser does (team mode's session).</param>
+    public HttpClient CreateClient(bool cookies = false) => new(new SocketsHttpHandler
+    {
+        MaxResponseDrainSize = 0,
+        ResponseDrainTimeout = TimeSpan.Zero,
+        UseCookies = cookies,
+        CookieContainer = new System.Net.CookieContainer(),
+    })
     {
         BaseAddress = new Uri(BaseUrl),
         Timeout = TimeSpan.FromSeconds(60),

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Therese.Server.Accounts;
 using Therese.Server.Conversations;
 using Therese.Server.Storage;
 
@@ -8,14 +9,14 @@ namespace Therese.Server.Chat;
 /// Saves an answer as it streams, through the one ordered writer: the token path never waits on the
 /// database, and positions are assigned inside the writer so concurrent sends can never collide.
 /// </summary>
-public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter writer, TimeProvider clock)
+public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter writer, UsageLedger usage, TimeProvider clock)
 {
     /// <summary>Saves the user message and the streaming answer (or marks a continued one streaming again).</summary>
     public Task BeginAsync(ChatTurn turn) => writer.Enqueue(async db =>
     {
         var now = clock.GetUtcNow();
         if (turn.NewConversationTitle is { } title)
-            db.Conversations.Add(new Conversation { Id = turn.ConversationId, Title = title, CreatedAt = now, UpdatedAt = now });
+            db.Conversations.Add(new Conversation { Id = turn.ConversationId, OwnerId = turn.OwnerId, Title = title, CreatedAt = now, UpdatedAt = now });
         else
             await db.Conversations.Where(c => c.Id == turn.ConversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UpdatedAt, now));
 
@@ -75,6 +76,9 @@ public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter 
             .SetProperty(m => m.OutputTokens, outcome.Usage.OutputTokens));
         var now = clock.GetUtcNow();
         await db.Conversations.Where(c => c.Id == turn.ConversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UpdatedAt, now));
+        // Team mode: the tokens the provider counted for this answer go to its person's day.
+        if (turn.OwnerId is { } owner && outcome.Usage is { InputTokens: > 0 } or { OutputTokens: > 0 })
+            await usage.RecordAsync(db, owner, outcome.Usage.InputTokens, outcome.Usage.OutputTokens);
     });
 
     /// <summary>A saved assistant answer, for a follower that comes back after its log was freed.</summary>

@@ -4,7 +4,10 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Therese.Server.Accounts;
 using Therese.Server.Conversations;
+using Therese.Server.Storage;
+using Microsoft.EntityFrameworkCore;
 using Therese.Server.Llm;
 using Therese.Server.Web;
 
@@ -15,11 +18,13 @@ public static class ChatApi
     public static IEndpointRouteBuilder MapChatApi(this IEndpointRouteBuilder app)
     {
         var chat = app.MapGroup("/api/chat").WithTags("Chat");
-        chat.MapPost("/stream", Stream).WithName("StreamChat").WithSummary("Starts an answer and streams it over SSE.");
+        chat.MapPost("/stream", Stream).WithName("StreamChat").WithSummary("Starts an answer and streams it over SSE.")
+            .RequireRateLimiting(AccountsExtensions.MessagesPolicy);
         chat.MapGet("/stream/{messageId}", Follow).WithName("FollowAnswer")
             .WithSummary("Streams an answer's events after Last-Event-ID (or ?after=N), then the live rest.");
         chat.MapPost("/stream/{messageId}/stop", Stop).WithName("StopAnswer").WithSummary("Stops an answer and saves its partial text.");
-        chat.MapPost("/message", Message).WithName("SendMessage").WithSummary("Answers a message in one piece.");
+        chat.MapPost("/message", Message).WithName("SendMessage").WithSummary("Answers a message in one piece.")
+            .RequireRateLimiting(AccountsExtensions.MessagesPolicy);
         return app;
     }
 
@@ -37,6 +42,7 @@ public static class ChatApi
     {
         if (AfterId(http.Request) is not { } after)
             return Problems.BadRequest("invalid_request", "Last-Event-ID (ou le paramètre after) doit être un nombre entier positif.");
+        if (!await s.OwnsAnswerAsync(messageId, ct)) return UnknownAnswer;
         if (s.Registry.TryGet(messageId, out var run))
             return EventStream(http, s, run.Log, after, run.Follow(resumable: true));
         if (s.State.FindLog(messageId) is { } log)
@@ -44,7 +50,7 @@ public static class ChatApi
 
         // Ended and freed: replay the saved answer as a fresh start carrying all its text, then its end.
         var saved = await s.Store.FindAnswerAsync(messageId, ct);
-        if (saved is null) return Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.");
+        if (saved is null) return UnknownAnswer;
         var replay = new AnswerLog();
         replay.Append(new StartEvent(saved.ConversationId, saved.Id, null, saved.Content));
         replay.Append(EndOf(saved));
@@ -53,6 +59,7 @@ public static class ChatApi
 
     private static async Task<IResult> Stop(string messageId, [AsParameters] ChatServices s, CancellationToken ct)
     {
+        if (!await s.OwnsAnswerAsync(messageId, ct)) return UnknownAnswer;
         if (s.Registry.TryGet(messageId, out var run))
         {
             run.Stop(StopCause.User);
@@ -62,8 +69,10 @@ public static class ChatApi
         if (s.State.RequestStop(messageId)) return TypedResults.Accepted((string?)null, new StopAnswer(messageId, MessageStatus.Streaming));
         var saved = await s.Store.FindAnswerAsync(messageId, ct);
         // Stopping an answer that has already ended is harmless.
-        return saved is null ? Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.") : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
+        return saved is null ? UnknownAnswer : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
     }
+
+    private static readonly IResult UnknownAnswer = Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.");
 
     private static async Task<IResult> Message(HttpContext http, [AsParameters] ChatServices s)
     {
@@ -93,7 +102,14 @@ public static class ChatApi
         var (request, problem) = await ChatRequest.ReadAsync(http.Request, s.Json.Value.SerializerOptions, limits.MaxMessageLength);
         if (request is null) return (null, null, problem);
 
-        var slot = s.Registry.TryTakeSlot(http.Connection.RemoteIpAddress?.ToString() ?? "local");
+        // Team mode: someone else's conversation does not exist for this person (404), before anything is reserved.
+        if (s.User.OwnerId is { } owner && request.ConversationId is { Length: > 0 } asked && !await s.OwnsConversationAsync(asked, http.RequestAborted))
+            return (null, null, Refused(TurnRefusal.NotFound));
+        if (s.User.OwnerId is { } spender && await s.Usage.BudgetSpentAsync(spender, http.RequestAborted))
+            return (null, null, Refused(TurnRefusal.BudgetExhausted));
+
+        // Limits count per person in team mode, per address otherwise.
+        var slot = s.Registry.TryTakeSlot(s.User.OwnerId ?? http.Connection.RemoteIpAddress?.ToString() ?? "local");
         if (slot is null) return (null, null, TooManyStreams(http, limits));
         ConversationLock? held = null;
         if (request.ConversationId is { Length: > 0 } conversationId && (held = await s.Registry.LockAsync(conversationId, http.RequestAborted)) is null)
@@ -101,7 +117,7 @@ public static class ChatApi
             slot.Dispose();
             return (null, null, Refused(TurnRefusal.Busy));
         }
-        var (turn, refusal) = await s.Planner.PlanAsync(request, model, http.RequestAborted);
+        var (turn, refusal) = await s.Planner.PlanAsync(request, model, s.User.OwnerId, http.RequestAborted);
         if (turn is null)
         {
             held?.Release();
@@ -202,5 +218,24 @@ public static class ChatApi
     /// <summary>What the chat endpoints use, resolved once per request.</summary>
     public sealed record ChatServices(
         ChatModels Models, TurnPlanner Planner, AnswerRegistry Registry, AnswerStore Store, IStreamState State,
-        IOptions<JsonOptions> Json, IOptions<ChatStreamOptions> Options, IOptions<LimitsOptions> Limits);
+        IOptions<JsonOptions> Json, IOptions<ChatStreamOptions> Options, IOptions<LimitsOptions> Limits,
+        CurrentUser User, UsageLedger Usage, IDbContextFactory<ThereseDb> Dbs)
+    {
+        /// <summary>Team mode: the conversation is this person's. Personal mode: it exists (or will).</summary>
+        public async Task<bool> OwnsConversationAsync(string conversationId, CancellationToken ct)
+        {
+            if (User.OwnerId is null) return true;
+            await using var db = await Dbs.CreateDbContextAsync(ct);
+            return await ConversationsApi.OwnsAsync(db, conversationId, User, ct);
+        }
+
+        /// <summary>Team mode: the answer is in one of this person's conversations (someone else's is "not found").</summary>
+        public async Task<bool> OwnsAnswerAsync(string messageId, CancellationToken ct)
+        {
+            if (User.OwnerId is null) return true;
+            await using var db = await Dbs.CreateDbContextAsync(ct);
+            return await db.Messages.AnyAsync(m => m.Id == messageId
+                && db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == User.OwnerId), ct);
+        }
+    }
 }

@@ -9,7 +9,8 @@ namespace Therese.Server.Chat;
 /// <summary>Reads the conversation and applies the rules of send, regenerate and continue. Writes nothing.</summary>
 public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider clock)
 {
-    public async Task<(ChatTurn? Turn, TurnRefusal? Refusal)> PlanAsync(ChatRequest request, ActiveModel model, CancellationToken ct)
+    /// <param name="ownerId">Team mode: only this person's conversations exist for them; null in personal mode.</param>
+    public async Task<(ChatTurn? Turn, TurnRefusal? Refusal)> PlanAsync(ChatRequest request, ActiveModel model, string? ownerId, CancellationToken ct)
     {
         var shown = new List<Message>();
         string conversationId;
@@ -22,7 +23,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
         else
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            if (!await db.Conversations.AnyAsync(c => c.Id == request.ConversationId, ct)) return (null, TurnRefusal.NotFound);
+            if (!await db.Conversations.AnyAsync(c => c.Id == request.ConversationId && c.OwnerId == ownerId, ct)) return (null, TurnRefusal.NotFound);
             conversationId = request.ConversationId;
             shown = await db.Messages.AsNoTracking()
                 .Where(m => m.ConversationId == conversationId && !m.Hidden)
@@ -39,6 +40,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
+                    OwnerId = ownerId,
                     Model = model,
                     AssistantId = Ids.New(),
                     ReplacesId = last.Id,
@@ -53,6 +55,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
+                    OwnerId = ownerId,
                     Model = model,
                     AssistantId = last.Id,
                     Continues = true,
@@ -73,6 +76,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
+                    OwnerId = ownerId,
                     Model = model,
                     NewConversationTitle = newTitle,
                     UserMessage = user,

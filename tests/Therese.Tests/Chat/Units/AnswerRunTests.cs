@@ -33,7 +33,7 @@ public sealed class AnswerRunTests : IAsyncLifetime
         await using (var db = await _dbs.CreateDbContextAsync()) await db.Database.MigrateAsync();
         _writer = new MessageWriter(_dbs, NullLogger<MessageWriter>.Instance);
         await _writer.StartAsync(CancellationToken.None);
-        _store = new AnswerStore(_dbs, _writer, _clock);
+        _store = new AnswerStore(_dbs, _writer, new Therese.Server.Accounts.UsageLedger(_dbs, _clock), _clock);
     }
 
     public async Task DisposeAsync()
