@@ -60,6 +60,18 @@ export function onTokenRequired(listener: TokenRequiredListener): () => void {
   return () => tokenRequiredListeners.delete(listener);
 }
 
+type SessionListener = (code: 'sign_in_required' | 'password_change_required') => void;
+const sessionListeners = new Set<SessionListener>();
+
+/**
+ * Team mode: called whenever the server says the session is over (`401 sign_in_required`) or that a new
+ * password is required first (`403 password_change_required`), whichever request it was.
+ */
+export function onSessionChange(listener: SessionListener): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
 /**
  * Turns a non-2xx answer into an ApiError. The server sends application/problem+json whose
  * `detail` is meant for the user; anything else (a proxy's HTML page…) gets a generic sentence.
@@ -81,6 +93,7 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
           ? title
           : messages.httpStatus(response.status);
     if (code === 'token_required') for (const listener of tokenRequiredListeners) listener();
+    if (code === 'sign_in_required' || code === 'password_change_required') for (const listener of sessionListeners) listener(code);
     return new ApiError(typeof code === 'string' ? code : 'http_error', message, response.status);
   }
   return new ApiError('http_error', messages.httpStatus(response.status), response.status);

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import type { ConversationSummary } from '../api/conversations';
 import { router } from '../router/router';
 import { accessStore } from '../stores/accessStore';
+import { accountStore } from '../stores/accountStore';
 import { chatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
 import { manualStream, sseEvent } from '../test/sse';
@@ -23,6 +24,8 @@ const summary = (id: string, title: string): ConversationSummary => ({
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
+const personal = { mode: 'personal', id: null, email: null, name: null, role: null, must_change_password: false };
+
 /** A fake server for the conversations API; `calls` records method and URL. */
 function fakeServer() {
   let conversations = [summary('c1', 'Budget de la mairie'), summary('c2', 'Lettre aux adhérents')];
@@ -32,6 +35,7 @@ function fakeServer() {
     const url = new URL(String(input), 'http://localhost');
     const method = init?.method ?? 'GET';
     calls.push(`${method} ${url.pathname}${url.search}`);
+    if (url.pathname === '/api/auth/me') return json(personal);
     if (url.pathname === '/api/chat/stream') {
       stream = manualStream();
       return new Response(stream.stream, { headers: { 'Content-Type': 'text/event-stream' } });
@@ -223,7 +227,7 @@ describe('App: conversation history', () => {
     window.history.replaceState(null, '', '/c/inconnue');
     router.store.setState({ path: '/c/inconnue' });
     render(<App />);
-    expect(await screen.findByText("Cette conversation n'existe pas ou a été supprimée.")).toBeInTheDocument();
+    expect(await screen.findByText("Cette conversation n’existe pas ou a été supprimée.")).toBeInTheDocument();
     fireEvent.click(within(screen.getByTestId('conversation-not-found')).getByRole('button', { name: 'Nouvelle conversation' }));
     expect(window.location.pathname).toBe('/');
     expect(await screen.findByText('Bonjour, je suis THÉRÈSE.')).toBeInTheDocument();
@@ -240,5 +244,72 @@ describe('App: access token', () => {
     render(<App />);
     expect(await screen.findByRole('heading', { name: 'Jeton d’accès' })).toBeInTheDocument();
     expect(screen.queryByTestId('chat-input')).toBeNull();
+  });
+});
+
+describe('App: team mode', () => {
+  const memberMe = { mode: 'team', id: 'u1', email: 'claire@mairie.fr', name: 'Claire', role: 'member', must_change_password: false };
+  const settings = {
+    provider: 'anthropic', model: 'claude-sonnet-4-5', base_url: null, api_key: { set: true, last4: 'abcd' }, max_tokens: 4096,
+    system_prompt: '', default_system_prompt: '', configured: true, locked: [], sources: {},
+  };
+
+  function teamServer(signedIn = false) {
+    const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(String(input), 'http://localhost');
+      const problem = { type: 'about:blank', title: 'Connexion requise', status: 401, detail: 'Connectez-vous pour continuer.', code: 'sign_in_required' };
+      if (url.pathname === '/api/auth/login') {
+        const body = JSON.parse(String(init!.body));
+        if (body.password !== 'le-bon-mot-de-passe')
+          return json({ title: 'Refusé', status: 401, detail: 'Adresse e-mail ou mot de passe incorrect.', code: 'invalid_credentials' }, 401);
+        signedIn = true;
+        return json(memberMe);
+      }
+      if (url.pathname === '/api/auth/setup') return json({ needed: false });
+      if (!signedIn) return json(problem, 401);
+      if (url.pathname === '/api/auth/me') return json(memberMe);
+      if (url.pathname === '/api/settings') return json(settings);
+      if (url.pathname === '/api/conversations') return json({ items: [summary('c1', 'Compte rendu du conseil')], next_cursor: null });
+      return json({ title: 'Introuvable', status: 404, detail: 'Introuvable.', code: 'not_found' }, 404);
+    });
+    vi.stubGlobal('fetch', fetchMock);
+  }
+
+  beforeEach(() => {
+    accessStore.setState({ required: false, error: null });
+    accountStore.setState({ status: 'loading', me: null });
+  });
+  afterEach(() => accountStore.setState({ status: 'loading', me: null }));
+
+  it('asks to sign in first, says so in French when refused, then opens the person’s own chat', async () => {
+    teamServer();
+    const user = userEvent.setup();
+    render(<App />);
+    expect(await screen.findByTestId('sign-in')).toBeInTheDocument();
+    expect(screen.queryByTestId('chat-input')).not.toBeInTheDocument();
+
+    await user.type(screen.getByTestId('sign-in-email'), 'claire@mairie.fr');
+    await user.type(screen.getByTestId('sign-in-password'), 'pas-le-bon');
+    await user.click(screen.getByTestId('sign-in-submit'));
+    expect(await screen.findByTestId('sign-in-error')).toHaveTextContent('Adresse e-mail ou mot de passe incorrect.');
+
+    await user.type(screen.getByTestId('sign-in-password'), 'le-bon-mot-de-passe');
+    await user.click(screen.getByTestId('sign-in-submit'));
+    expect(await screen.findByTestId('chat-input')).toBeInTheDocument();
+    expect(screen.getByTestId('user-name')).toHaveTextContent('Claire');
+    await waitFor(() => expect(titles()).toEqual(['Compte rendu du conseil']));
+    // A member has no admin pages, and sees the model without being able to change it.
+    expect(screen.queryByTestId('open-people')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('open-settings'));
+    expect(await screen.findByTestId('model-summary-model')).toHaveTextContent('claude-sonnet-4-5');
+    expect(screen.queryByTestId('model-form')).not.toBeInTheDocument();
+  });
+
+  it('an admin page typed by hand tells a member it is not theirs', async () => {
+    teamServer(true);
+    window.history.replaceState(null, '', '/admin/people');
+    router.store.setState({ path: '/admin/people' });
+    render(<App />);
+    expect(await screen.findByTestId('admin-only')).toHaveTextContent('Cette page est réservée à l’administrateur de l’équipe.');
   });
 });

@@ -1,10 +1,17 @@
-import { useCallback, useEffect, useState } from 'react';
-import { conversationPath, navigate, parseRoute, router, settingsPath, useRoute } from '../router/router';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { conversationPath, navigate, parseRoute, router, settingsPath, useRoute, type Route } from '../router/router';
 import { useAccessStore } from '../stores/accessStore';
+import { useAccountStore } from '../stores/accountStore';
 import { chatStore, useChatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
 import { settingsStore } from '../stores/settingsStore';
 import { AccessTokenForm } from './access/AccessTokenForm';
+import { AccountGate } from './accounts/AccountGate';
+import { AccountSection } from './accounts/AccountPage';
+import { PeopleSection } from './accounts/PeoplePage';
+import { UsageSection } from './accounts/UsageSection';
+import { UserMenu } from './accounts/UserMenu';
+import { PageFrame } from './layout/PageFrame';
 import { ChatView } from './chat/ChatView';
 import { MarkdownWarmUp } from './chat/Markdown';
 import { Sidebar } from './conversations/Sidebar';
@@ -12,12 +19,26 @@ import { SettingsPage } from './settings/SettingsPage';
 
 /**
  * The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`); or,
- * while the server asks for its access token, only the form that takes it.
+ * while the server asks for its access token, only the form that takes it. In team mode, the person
+ * signs in first (AccountGate).
  */
 export function App() {
   const tokenRequired = useAccessStore((s) => s.required);
-  return tokenRequired ? <AccessTokenForm /> : <Workspace />;
+  return tokenRequired ? (
+    <AccessTokenForm />
+  ) : (
+    <AccountGate>
+      <Workspace />
+    </AccountGate>
+  );
 }
+
+/** The pages beside the chat that are not the chat: their title and content. */
+const sidePages: Partial<Record<Route['name'], { title: string; testId: string; adminOnly?: boolean; content: () => ReactNode }>> = {
+  account: { title: 'Mon compte', testId: 'account-page', content: () => <AccountSection /> },
+  people: { title: 'Personnes', testId: 'people-page', adminOnly: true, content: () => <PeopleSection /> },
+  usage: { title: 'Utilisation', testId: 'usage-page', adminOnly: true, content: () => <UsageSection /> },
+};
 
 function Workspace() {
   const route = useRoute();
@@ -99,18 +120,24 @@ function Workspace() {
     navigate(id ? conversationPath(id) : '/');
   }, []);
 
+  // Team mode only: in personal mode there are no accounts, and these addresses show the chat.
+  const team = useAccountStore((s) => s.me?.mode === 'team');
+  const isAdmin = useAccountStore((s) => s.me?.role === 'admin');
+  const sidePage = team ? sidePages[route.name] : undefined;
+  const skipTarget = route.name === 'settings' ? 'settings-content' : sidePage ? 'page-content' : 'chat-input';
+
   return (
     <div className="flex h-dvh bg-surface text-text">
       <a
-        href={route.name === 'settings' ? '#settings-content' : '#chat-input'}
+        href={`#${skipTarget}`}
         data-testid="skip-link"
         onClick={(event) => {
           event.preventDefault();
-          document.getElementById(route.name === 'settings' ? 'settings-content' : 'chat-input')?.focus();
+          document.getElementById(skipTarget)?.focus();
         }}
         className="sr-only z-50 rounded-lg bg-accent-cyan px-4 py-2 font-semibold text-slate-950 focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
       >
-        {route.name === 'settings' ? 'Aller aux réglages' : 'Aller au champ de message'}
+        {route.name === 'settings' ? 'Aller aux réglages' : sidePage ? 'Aller au contenu' : 'Aller au champ de message'}
       </a>
       <MarkdownWarmUp />
       <Sidebar
@@ -123,10 +150,21 @@ function Workspace() {
         onOpenSettings={openSettings}
         onOpenResult={openResult}
         settingsActive={route.name === 'settings'}
+        footer={<UserMenu current={route.name} onNavigate={closeMenu} />}
       />
       <div className="min-w-0 flex-1">
         {route.name === 'settings' ? (
           <SettingsPage onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onBack={backToChat} />
+        ) : sidePage ? (
+          <PageFrame testId={sidePage.testId} title={sidePage.title} onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onBack={backToChat}>
+            {sidePage.adminOnly && !isAdmin ? (
+              <p data-testid="admin-only" role="alert">
+                Cette page est réservée à l’administrateur de l’équipe.
+              </p>
+            ) : (
+              sidePage.content()
+            )}
+          </PageFrame>
         ) : (
           <ChatView onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onNewConversation={newConversation} />
         )}

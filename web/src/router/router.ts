@@ -2,12 +2,29 @@ import { useMemo } from 'react';
 import { createStore, useStore } from 'zustand';
 
 /** The pages of the app: `/` starts a new conversation, `/c/{id}` shows a saved one, `/settings` the settings. */
-export type Route = { name: 'new' } | { name: 'conversation'; id: string } | { name: 'settings' };
+export type Route =
+  | { name: 'new' }
+  | { name: 'conversation'; id: string }
+  | { name: 'settings' }
+  | { name: 'account' }
+  | { name: 'people' }
+  | { name: 'usage' };
 
 export const settingsPath = '/settings';
+export const accountPath = '/account';
+export const peoplePath = '/admin/people';
+export const usagePath = '/admin/usage';
+
+const pages: Record<string, Route> = {
+  [settingsPath]: { name: 'settings' },
+  [accountPath]: { name: 'account' },
+  [peoplePath]: { name: 'people' },
+  [usagePath]: { name: 'usage' },
+};
 
 export function parseRoute(pathname: string): Route {
-  if (/^\/settings\/?$/.test(pathname)) return { name: 'settings' };
+  const page = pages[pathname.replace(/\/+$/, '')];
+  if (page) return page;
   const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
   if (match) {
     try {

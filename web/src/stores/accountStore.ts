@@ -1,6 +1,7 @@
 import { createStore, useStore } from 'zustand';
 import { changePassword, createFirstAdmin, getMe, setupNeeded, signIn, signOut, type Me } from '../api/accounts';
-import { ApiError } from '../api/errors';
+import { ApiError, onSessionChange } from '../api/errors';
+import { drafts } from '../components/chat/drafts';
 
 /**
  * Who uses this THÉRÈSE. `personal`: one person, no sign-in. In team mode: `setup` (the first admin
@@ -28,15 +29,30 @@ export interface AccountDeps {
   signOut: () => Promise<void>;
   changePassword: (current: string, next: string) => Promise<Me>;
   createFirstAdmin: (email: string, name: string, password: string) => Promise<Me>;
+  /** Signing out on a shared computer: what the page holds of that person (unsent drafts) goes. */
+  forget: (userId: string) => void;
+  /** Starts the page again from `/`, so no store keeps anything of the previous person. */
+  restart: () => void;
 }
 
-const defaultDeps: AccountDeps = { getMe: () => getMe(), setupNeeded: () => setupNeeded(), signIn, signOut: () => signOut(), changePassword, createFirstAdmin };
+const defaultDeps: AccountDeps = {
+  getMe: () => getMe(),
+  setupNeeded: () => setupNeeded(),
+  signIn,
+  signOut: () => signOut(),
+  changePassword,
+  createFirstAdmin,
+  forget: (userId) => drafts.forget(userId),
+  restart: () => window.location.assign('/'),
+};
 
 const statusOf = (me: Me): AccountStatus => (me.mode === 'personal' ? 'personal' : me.must_change_password ? 'password' : 'signed_in');
 
 export function createAccountStore(overrides: Partial<AccountDeps> = {}) {
   const deps: AccountDeps = { ...defaultDeps, ...overrides };
-  return createStore<AccountState>()((set) => ({
+  // Whose session ended (401 on any call): someone else signing in next starts from a fresh page.
+  let endedFor: string | null = null;
+  return createStore<AccountState>()((set, get) => ({
     status: 'loading',
     me: null,
     load: async () => {
@@ -57,11 +73,17 @@ export function createAccountStore(overrides: Partial<AccountDeps> = {}) {
     },
     signIn: async (email, password) => {
       const me = await deps.signIn(email, password);
+      const someoneElse = endedFor !== null && endedFor !== me.id;
+      endedFor = null;
       set({ me, status: statusOf(me) });
+      if (someoneElse) deps.restart();
     },
     signOut: async () => {
+      const id = get().me?.id;
       await deps.signOut().catch(() => {});
+      if (id) deps.forget(id);
       set({ me: null, status: 'signed_out' });
+      deps.restart();
     },
     changePassword: async (current, next) => {
       const me = await deps.changePassword(current, next);
@@ -71,11 +93,22 @@ export function createAccountStore(overrides: Partial<AccountDeps> = {}) {
       const me = await deps.createFirstAdmin(email, name, password);
       set({ me, status: statusOf(me) });
     },
-    sessionEnded: () => set((state) => (state.status === 'personal' ? state : { me: null, status: 'signed_out' })),
+    sessionEnded: () => {
+      const state = get();
+      if (state.status === 'personal' || state.status === 'signed_out') return;
+      endedFor = state.me?.id ?? endedFor;
+      set({ me: null, status: 'signed_out' });
+    },
   }));
 }
 
 export const accountStore = createAccountStore();
+// Each person's drafts are their own.
+accountStore.subscribe((state) => drafts.setOwner(state.me?.mode === 'team' ? state.me.id : null));
+onSessionChange((code) => {
+  if (code === 'sign_in_required') accountStore.getState().sessionEnded();
+  else void accountStore.getState().load();
+});
 
 export function useAccountStore<T>(selector: (state: AccountState) => T): T {
   return useStore(accountStore, selector);

@@ -39,7 +39,7 @@ export function PeopleSection() {
     <section aria-labelledby="people-title" className="flex flex-col gap-6">
       <div>
         <h2 id="people-title" className="text-xl font-semibold">
-          Personnes
+          Les personnes de l’équipe
         </h2>
         <p className="mt-1 text-sm text-text-muted">Chacun ne voit que ses propres conversations. Le modèle et sa clé restent réglés par un administrateur.</p>
       </div>

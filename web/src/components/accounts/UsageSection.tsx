@@ -28,7 +28,7 @@ export function UsageSection() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h2 id="usage-title" className="text-xl font-semibold">
-            Utilisation
+            Jetons par personne
           </h2>
           <p className="mt-1 text-sm text-text-muted">Les jetons envoyés au modèle et reçus de lui, par personne.</p>
         </div>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, type ReactNode } from 'react';
 import { useChatStore } from '../../stores/chatStore';
+import { useAccountStore } from '../../stores/accountStore';
 import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
 import { Onboarding } from '../settings/Onboarding';
 import { ThemeToggle } from '../theme/ThemeToggle';
@@ -40,6 +41,7 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
   const busy = status === 'waiting' || status === 'streaming';
   const canAct = !busy && hasConversation;
   // A new user with no model: choose one first (a saved conversation can still be read).
+  const member = useAccountStore((s) => s.me?.mode === 'team' && s.me.role !== 'admin');
   const onboarding = settings !== null && !settings.configured && !hasConversation && messages.length === 0;
 
   // Escape stops the answer from anywhere on the page, not only from the textarea.
@@ -92,7 +94,7 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
 
       <main className="flex min-h-0 flex-1 flex-col">
         {loadState === 'not_found' ? (
-          <Notice testId="conversation-not-found" text="Cette conversation n'existe pas ou a été supprimée.">
+          <Notice testId="conversation-not-found" text="Cette conversation n’existe pas ou a été supprimée.">
             <button type="button" onClick={onNewConversation} className={noticeButton}>
               Nouvelle conversation
             </button>
@@ -107,6 +109,8 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
           <div role="status" data-testid="conversation-loading" className="flex flex-1 items-center justify-center text-text-muted">
             Chargement de la conversation…
           </div>
+        ) : onboarding && member ? (
+          <Notice testId="no-model-yet" text="Aucun modèle n’est encore choisi. Demandez à l’administrateur de votre équipe d’en choisir un." />
         ) : onboarding ? (
           <Onboarding settings={settings} onDone={() => void settingsStore.getState().load()} />
         ) : messages.length === 0 ? (
@@ -176,7 +180,7 @@ function Welcome() {
 const noticeButton =
   'mt-4 rounded-lg bg-accent-cyan px-4 py-2 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet';
 
-function Notice({ testId, text, children }: { testId: string; text: string; children: ReactNode }) {
+function Notice({ testId, text, children }: { testId: string; text: string; children?: ReactNode }) {
   return (
     <div data-testid={testId} role="alert" className="flex flex-1 items-center justify-center px-6 text-center">
       <div className="max-w-md">

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ConversationSummary } from '../../api/conversations';
 import { conversationsStore, useConversationsStore } from '../../stores/conversationsStore';
 import { ConfirmDelete } from './ConfirmDelete';
@@ -18,9 +18,11 @@ interface SidebarProps {
   settingsActive?: boolean;
   /** A search result: the conversation, and the message to bring into view. */
   onOpenResult: (conversationId: string, messageId: string | null) => void;
+  /** Under « Réglages »: in team mode, who is signed in and their pages. */
+  footer?: ReactNode;
 }
 
-export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, onOpenSettings, onOpenResult, settingsActive = false }: SidebarProps) {
+export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, onOpenSettings, onOpenResult, settingsActive = false, footer }: SidebarProps) {
   const items = useConversationsStore((s) => s.items);
   const nextCursor = useConversationsStore((s) => s.nextCursor);
   const loading = useConversationsStore((s) => s.loading);
@@ -167,6 +169,7 @@ export function Sidebar({ activeId, open, onClose, onSelect, onNew, onDeleted, o
             </svg>
             Réglages
           </button>
+          {footer}
         </div>
       </nav>
       {toDelete && (

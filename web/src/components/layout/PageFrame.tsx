@@ -2,7 +2,9 @@ import type { ReactNode } from 'react';
 import { ThemeToggle } from '../theme/ThemeToggle';
 
 interface PageFrameProps {
-  testId: string;
+  testId?: string;
+  /** The main region's id: the skip link's target. */
+  contentId?: string;
   title: string;
   onOpenMenu?: () => void;
   menuOpen?: boolean;
@@ -11,7 +13,7 @@ interface PageFrameProps {
 }
 
 /** A page beside the chat (Réglages, Personnes, Utilisation, Mon compte): its title, a way back, the theme. */
-export function PageFrame({ testId, title, onOpenMenu, menuOpen = false, onBack, children }: PageFrameProps) {
+export function PageFrame({ testId, contentId = 'page-content', title, onOpenMenu, menuOpen = false, onBack, children }: PageFrameProps) {
   return (
     <div className="flex h-dvh flex-col bg-surface text-text">
       <header className="border-b border-border">
@@ -45,7 +47,7 @@ export function PageFrame({ testId, title, onOpenMenu, menuOpen = false, onBack,
           <ThemeToggle />
         </div>
       </header>
-      <main id="page-content" tabIndex={-1} data-testid={testId} className="min-h-0 flex-1 overflow-y-auto focus:outline-none">
+      <main id={contentId} tabIndex={-1} data-testid={testId} className="min-h-0 flex-1 overflow-y-auto focus:outline-none">
         <div className="mx-auto w-full max-w-3xl px-4 py-6">{children}</div>
       </main>
     </div>
