@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -102,8 +103,17 @@ public static class AccountsExtensions
         await using var scope = app.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ThereseUser>>();
         if (users.Users.Any()) return;
-        var (user, _) = await People.CreateAsync(users, app.Services.GetRequiredService<TimeProvider>(),
-            team.AdminEmail, null, team.AdminPassword, ThereseUser.Roles.Admin, mustChangePassword: false);
+        ThereseUser? user;
+        try
+        {
+            (user, _) = await People.CreateAsync(users, app.Services.GetRequiredService<TimeProvider>(),
+                team.AdminEmail, null, team.AdminPassword, ThereseUser.Roles.Admin, mustChangePassword: false);
+        }
+        catch (DbUpdateException) when (users.Users.Any())
+        {
+            // Several instances started together on one database: another one created the admin first.
+            return;
+        }
         if (user is null)
             throw new InvalidOperationException(
                 "Therese:Team:AdminEmail and Therese:Team:AdminPassword could not create the first admin (a valid e-mail and a password of at least 10 characters are needed).");

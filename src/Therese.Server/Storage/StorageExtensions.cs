@@ -57,6 +57,10 @@ public static class StorageExtensions
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             dir.RestrictDatabaseFiles();
         }
+        else
+        {
+            await SharedKeyRing.EnsureKeyAsync(app.Services, db);
+        }
         if (!sweepInterrupted) return;
         var interrupted = await db.Messages
             .Where(m => m.Status == MessageStatus.Streaming)

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Therese.Tests;
+namespace Therese.Testing;
 
 /// <summary>
 /// THÉRÈSE as its own process (<c>dotnet Therese.Server.dll</c>, built beside the tests), for what only a
@@ -15,6 +15,8 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
 
     public string BaseUrl { get; }
+    public int ProcessId => _process.Id;
+    public bool HasExited => _process.HasExited;
     public string Output => string.Join('\n', _output);
 
     private ServerProcess(Process process, string baseUrl)
@@ -57,8 +59,9 @@ public sealed class ServerProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"The server exited ({_process.ExitCode}):\n{Output}");
             try
             {
-                using var response = await http.GetAsync(BaseUrl + "/api/conversations");
-                if (response.StatusCode == HttpStatusCode.OK) return;
+                // 200 in personal mode, 401 in team mode: either way THÉRÈSE answers (it listens only once its storage is ready).
+                using var response = await http.GetAsync(BaseUrl + "/api/auth/me");
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
