@@ -41,16 +41,16 @@ public static class BenchProgram
         var command = "dotnet run -c Release --project bench/Therese.Bench" + (options.Quick ? " -- --quick" : "");
         var report = new BenchReport { Run = Machine.Describe(options.Mode, command) };
 
-        await using (var ctx = await BenchContext.StartAsync(options))
+        if (options.Only is not "scale")
         {
+            await using var ctx = await BenchContext.StartAsync(options);
             ctx.Progress("fake provider, THÉRÈSE and the bare relay started (Kestrel, loopback, temp data folder)");
-            report.FirstToken = await FirstTokenScenario.RunAsync(ctx);
-            report.Relay = await RelayScenario.RunAsync(ctx);
-            report.Stop = await StopScenario.RunAsync(ctx);
-            report.Storage = await StorageScenario.RunAsync(ctx);
-            report.LongAnswer = await LongAnswerScenario.RunAsync(ctx);
-            if (options.Browser)
-                await BrowserScenarios.RunAsync(ctx, report);
+            if (options.Runs("first-token")) report.FirstToken = await FirstTokenScenario.RunAsync(ctx);
+            if (options.Runs("relay")) report.Relay = await RelayScenario.RunAsync(ctx);
+            if (options.Runs("stop")) report.Stop = await StopScenario.RunAsync(ctx);
+            if (options.Runs("storage")) report.Storage = await StorageScenario.RunAsync(ctx);
+            if (options.Runs("long")) report.LongAnswer = await LongAnswerScenario.RunAsync(ctx);
+            if (options.Browser) await BrowserScenarios.RunAsync(ctx, report);
         }
         if (options.Scale)
             report.Scale = await ScaleScenario.RunAsync(options, Console.Error.WriteLine);

@@ -23,7 +23,7 @@ public static class FirstTokenScenario
 
     public static async Task<FirstTokenResult> RunAsync(BenchContext ctx)
     {
-        int warm = ctx.Options.Quick ? 10 : 40, rounds = ctx.Options.Quick ? 60 : 400;
+        int warm = ctx.Options.Quick ? 10 : 40, rounds = ctx.Options.Rounds ?? (ctx.Options.Quick ? 60 : 400);
         ctx.Progress($"1. first token: {warm} warm-up + {rounds} rounds of direct / bare relay / THÉRÈSE");
         var direct = new List<double>(); var relay = new List<double>(); var therese = new List<double>();
         var start = new List<double>(); var directReq = new List<double>(); var thereseReq = new List<double>(); var thereseRet = new List<double>();
