@@ -28,7 +28,7 @@ public sealed record BenchOptions
         var output = Value(args, "--out") ?? (quick || only is not null
             ? Path.Combine(Path.GetTempPath(), "therese-bench-quick")
             : Path.Combine(repoRoot, "bench", "results"));
-        var levels = Value(args, "--scale-levels") is { } l ? l.Split(',').Select(int.Parse).ToArray() : quick ? [50, 200] : [1000, 5000, 10000];
+        var levels = Value(args, "--scale-levels") is { } l ? l.Split(',').Select(int.Parse).ToArray() : quick ? [50] : [1000, 5000, 10000];
         return new BenchOptions
         {
             Quick = quick,

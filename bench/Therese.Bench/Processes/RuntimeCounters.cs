@@ -25,24 +25,28 @@ public sealed class RuntimeCounters : IAsyncDisposable
         return new RuntimeCounters(tool, file);
     }
 
-    /// <summary>The GC heap after the last collection (all generations), in bytes, as sampled at or after <paramref name="since"/>; null if none yet.</summary>
-    public long? GcHeapAfter(DateTime since, DateTime until)
+    /// <summary>
+    /// The largest GC heap after a collection (all generations summed per sample), in bytes, among the samples taken
+    /// between <paramref name="from"/> and <paramref name="to"/> (local time, as the tool writes it); null if none.
+    /// </summary>
+    public long? GcHeap(DateTime from, DateTime to)
     {
         if (!File.Exists(_file)) return null;
-        string[] lines;
-        using (var stream = new FileStream(_file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        string text;
+        using (var stream = new FileStream(_file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         using (var reader = new StreamReader(stream))
-            lines = reader.ReadToEnd().Split('\n');
+            text = reader.ReadToEnd();
         var byTime = new Dictionary<DateTime, double>();
-        foreach (var line in lines)
+        foreach (var line in text.Split('\n'))
         {
             if (!line.Contains("dotnet.gc.last_collection.heap.size", StringComparison.Ordinal)) continue;
             var parts = line.Split(',');
-            if (parts.Length < 5 || !DateTime.TryParse(parts[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var at)) continue;
+            if (parts.Length < 5) continue;
+            if (!DateTime.TryParseExact(parts[0], "MM/dd/yyyy HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var at)) continue;
             if (!double.TryParse(parts[^1], CultureInfo.InvariantCulture, out var value)) continue;
             byTime[at] = byTime.GetValueOrDefault(at) + value;
         }
-        var window = byTime.Where(kv => kv.Key >= since && kv.Key <= until).Select(kv => kv.Value).ToList();
+        var window = byTime.Where(kv => kv.Key >= from.AddSeconds(-1) && kv.Key <= to.AddSeconds(1)).Select(kv => kv.Value).ToList();
         return window.Count == 0 ? null : (long)window.Max();
     }
 

@@ -5,7 +5,8 @@ using Therese.Bench.Report;
 
 namespace Therese.Bench.Scenarios;
 
-public sealed record PageLoad(double ShownMs, double IdleMs, int LongTasks, double LongestTaskMs, double StartJsKb, double IdleJsKb, List<string> LongTaskStarts);
+public sealed record PageLoad(double ShownMs, double IdleMs, int LongTasks, double LongestTaskMs, double StartJsKb, double IdleJsKb, List<string> LongTaskStarts,
+    List<string> LongFrames);
 
 public sealed record PageLoadResult(int Loads, int LoadsWithoutLongTask, double LongestTaskMs, double StartJsKb, double IdleJsKb,
     List<string> StartScripts, bool PlainTextWithStartJsOnly, List<PageLoad> Each, double LoadAverage);
@@ -18,10 +19,23 @@ public sealed record PageLoadResult(int Loads, int LoadsWithoutLongTask, double 
 public static class PageLoadScenario
 {
     private const string InitScript = """
-        window.__load = { longTasks: [] };
+        window.__load = { longTasks: [], frames: [], shown: 0 };
+        // When the chat input first appears in the page (its first render), from inside the page.
+        new MutationObserver((_, observer) => {
+          if (!document.querySelector('[data-testid=chat-input]')) return;
+          window.__load.shown = performance.now();
+          observer.disconnect();
+        }).observe(document, { childList: true, subtree: true });
         new PerformanceObserver((list) => {
           for (const e of list.getEntries()) window.__load.longTasks.push({ start: e.startTime, duration: e.duration });
         }).observe({ type: 'longtask', buffered: true });
+        try {
+          // What made a frame long: its scripts (where from, how long), for the report.
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) if (e.duration > 50) window.__load.frames.push({ start: e.startTime, duration: e.duration,
+              scripts: e.scripts.map((s) => `${s.invokerType} ${s.invoker} ${(s.sourceURL || '').split('/').pop()}:${s.sourceFunctionName || ''} ${Math.round(s.duration)} ms`).join('; ') });
+          }).observe({ type: 'long-animation-frame', buffered: true });
+        } catch { }
         """;
 
     private const string Collect = """
@@ -30,7 +44,9 @@ public static class PageLoadScenario
           return {
             now: performance.now(),
             longTasks: window.__load.longTasks,
-            scripts: scripts.map(e => ({ name: e.name, start: e.startTime, size: e.decodedBodySize })),
+            frames: window.__load.frames,
+            // One entry per script (a preloaded module can appear twice).
+            scripts: [...new Map(scripts.map(e => [e.name, { name: e.name, start: e.startTime, size: e.decodedBodySize }])).values()],
           };
         }
         """;
@@ -48,20 +64,21 @@ public static class PageLoadScenario
             var page = await context.NewPageAsync();
             await page.AddInitScriptAsync(InitScript);
             await page.GotoAsync(ctx.Host.BaseUrl + "/");
-            var shown = await page.WaitForFunctionAsync(
-                "() => document.querySelector('[data-testid=chat-input]') ? performance.now() : false", null, new() { PollingInterval = 5 });
-            var shownAt = (await shown.JsonValueAsync<double>());
+            await page.Locator("[data-testid=chat-input]").WaitForAsync();
+            var shownAt = await page.EvaluateAsync<double>("() => window.__load.shown");
             // Idle: no network for 500 ms, then two seconds more in which nothing is scheduled by the page's first use.
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await page.WaitForTimeoutAsync(2000);
+            await page.WaitForTimeoutAsync(ctx.Options.Quick ? 500 : 2000);
             var json = await page.EvaluateAsync<JsonElement>(Collect, shownAt);
             var tasks = json.GetProperty("longTasks").EnumerateArray().Select(t => (Start: t.GetProperty("start").GetDouble(), Duration: t.GetProperty("duration").GetDouble())).ToList();
             var scripts = json.GetProperty("scripts").EnumerateArray()
                 .Select(s => (Name: s.GetProperty("name").GetString()!, Start: s.GetProperty("start").GetDouble(), Size: s.GetProperty("size").GetDouble())).ToList();
             foreach (var s in scripts.Where(s => s.Start <= shownAt)) startScripts.Add(new Uri(s.Name).AbsolutePath);
+            var frames = json.GetProperty("frames").EnumerateArray()
+                .Select(f => $"{f.GetProperty("start").GetDouble():0} ms (+{f.GetProperty("duration").GetDouble():0}): {f.GetProperty("scripts").GetString()}").ToList();
             each.Add(new PageLoad(shownAt, json.GetProperty("now").GetDouble(), tasks.Count, tasks.Count == 0 ? 0 : tasks.Max(t => t.Duration),
                 scripts.Where(s => s.Start <= shownAt).Sum(s => s.Size) / 1024, scripts.Sum(s => s.Size) / 1024,
-                tasks.Select(t => $"{t.Start:0} ms: {t.Duration:0} ms").ToList()));
+                tasks.Select(t => $"{t.Start:0} ms: {t.Duration:0} ms").ToList(), frames));
             await context.CloseAsync();
         }
 
@@ -117,6 +134,9 @@ public static class PageLoadScenario
         var i = 0;
         foreach (var l in r.Each)
             md.Line($"| {++i} | {l.ShownMs:0} | {l.LongTasks} | {l.LongestTaskMs:0} | {l.StartJsKb:0} | {l.IdleJsKb:0} | {(l.LongTaskStarts.Count == 0 ? "none" : string.Join("; ", l.LongTaskStarts))} |");
+        md.Line();
+        foreach (var (l, n) in r.Each.Select((l, n) => (l, n + 1)).Where(x => x.l.LongFrames.Count > 0))
+            md.Line($"Load {n}, long animation frames and their scripts: {string.Join(" | ", l.LongFrames)}.");
         md.Line();
         md.Line($"Scripts of the first render: {string.Join(", ", r.StartScripts.Select(s => $"`{s}`"))}.");
         md.Line(r.PlainTextWithStartJsOnly

@@ -15,7 +15,7 @@ public static class RelayScenario
 
     public static async Task<RelayResult> RunAsync(BenchContext ctx)
     {
-        var runs = ctx.Options.Quick ? 3 : 10;
+        var runs = ctx.Options.Quick ? 1 : 10;
         ctx.Progress($"2. per-token relay latency: {runs} runs of 200 tokens at 100 tokens/s");
         await using (var w = await ChatStreamReader.OpenAsync(ctx.Http, new { content = BenchContext.Message("""{"tokens":20,"tps":100,"ttft_ms":0}""") })) await w.ReadToEndAsync();
         var first = new List<double>(); var last = new List<double>(); var each = new List<double>(); var directEach = new List<double>();

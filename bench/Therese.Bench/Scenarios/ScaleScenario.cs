@@ -53,7 +53,8 @@ public static class ScaleScenario
         await using var server = ChildProcess.Start("dotnet", [serverDll, "--urls", serverUrl,
             "--Therese:DataDir=" + Path.Combine(work, "data"),
             "--Therese:Llm:Provider=anthropic", "--Therese:Llm:ApiKey=k", "--Therese:Llm:BaseUrl=" + fakeUrl, "--Therese:Llm:Model=fake-model",
-            "--Therese:Llm:MaxRetries=0", "--Therese:Llm:MaxTokens=16000", "--Logging:LogLevel:Default=Warning"], root,
+            "--Therese:Llm:MaxRetries=0", "--Therese:Llm:MaxTokens=16000", "--Logging:LogLevel:Default=Warning",
+            .. (Environment.GetEnvironmentVariable("THERESE_BENCH_SERVER_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)], root,
             new Dictionary<string, string> { ["SSL_CERT_FILE"] = certFile, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
         using var control = new HttpClient(new SocketsHttpHandler
@@ -65,13 +66,17 @@ public static class ScaleScenario
         await using var counters = RuntimeCounters.Start(server.Pid, root, work);
 
         var levels = new List<ScaleLevel>();
-        var client = new LoadClient(serverUrl, fakeUrl, control, server, counters, log);
+        var client = new LoadClient(serverUrl, fakeUrl, control, server, counters, options.Quick, log);
         // Warm-up (not reported): JIT, thread pool, connections, SQLite.
-        await client.RunLevelAsync(ScaleKind.Capacity, options.Quick ? 20 : 200, tps: 5, tokens: 10, rampSeconds: 1);
+        await client.RunLevelAsync(ScaleKind.Capacity, options.Quick ? 20 : 200, tps: 5, tokens: options.Quick ? 5 : 10, rampSeconds: 1);
+        // Capacity: long answers at 1 token/s, opened at 500 a second, so that every stream is open at once for a while.
         foreach (var n in options.ScaleLevels)
-            levels.Add(await client.RunLevelAsync(ScaleKind.Capacity, n, tps: 1, tokens: options.Quick ? 5 : 30, rampSeconds: Math.Max(1, n / 1000.0)));
+        {
+            var ramp = Math.Max(1, n / 500.0);
+            levels.Add(await client.RunLevelAsync(ScaleKind.Capacity, n, tps: 1, tokens: options.Quick ? 3 : (int)ramp + 25, rampSeconds: ramp));
+        }
         var throughputStreams = options.Quick ? 50 : 1000;
-        levels.Add(await client.RunLevelAsync(ScaleKind.Throughput, throughputStreams, tps: 20, tokens: options.Quick ? 40 : 400, rampSeconds: 2));
+        levels.Add(await client.RunLevelAsync(ScaleKind.Throughput, throughputStreams, tps: 20, tokens: options.Quick ? 40 : 400, rampSeconds: options.Quick ? 1 : 2));
 
         try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return new ScaleResult(levels, "load client (the benchmark), tools/Therese.FakeLlm (HTTPS, HTTP/2) and src/Therese.Server (Release, server GC, SQLite) as three processes on loopback");
@@ -96,7 +101,7 @@ public static class ScaleScenario
     }
 
     /// <summary>Opens many streams against THÉRÈSE and checks each one, token by token.</summary>
-    private sealed class LoadClient(string serverUrl, string fakeUrl, HttpClient control, ChildProcess server, RuntimeCounters counters, Action<string> log)
+    private sealed class LoadClient(string serverUrl, string fakeUrl, HttpClient control, ChildProcess server, RuntimeCounters counters, bool quick, Action<string> log)
     {
         private sealed class Stream(string marker)
         {
@@ -112,9 +117,9 @@ public static class ScaleScenario
             log($"[scale] {kind}: {n:N0} streams, {tokens} tokens at {tps} tokens/s, opened over {rampSeconds:0.#} s");
             var load = Machine.Load1();
             await control.DeleteAsync(fakeUrl + "/_fake/log");
-            await Task.Delay(2000);
+            await Task.Delay(quick ? 500 : 2000);
             var baseline = ProcStats.Read(server.Pid);
-            var heapBaseline = counters.GcHeapAfter(DateTime.Now.AddSeconds(-3), DateTime.Now) ?? 0;
+            var baselineAt = DateTime.Now;
             var started = Stopwatch.StartNew();
 
             using var http = new HttpClient(new SocketsHttpHandler
@@ -154,7 +159,9 @@ public static class ScaleScenario
             await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(tokens / tps + rampSeconds + 60)));
             var after = ProcStats.Read(server.Pid);
             var seconds = started.Elapsed.TotalSeconds;
-            var heapPeak = counters.GcHeapAfter(plateauStartAt.AddSeconds(1), plateauEndAt.AddSeconds(1)) ?? 0;
+            // dotnet-counters writes its file in bursts: read both windows once the level is over.
+            var heapBaseline = counters.GcHeap(baselineAt.AddSeconds(-2), baselineAt) ?? 0;
+            var heapPeak = counters.GcHeap(plateauStartAt, plateauEndAt) ?? 0;
 
             // The fake's write time of every token, matched to each stream by its marker.
             var written = await WrittenAsync();

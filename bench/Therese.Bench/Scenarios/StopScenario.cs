@@ -15,7 +15,7 @@ public static class StopScenario
 
     public static async Task<StopResult> RunAsync(BenchContext ctx)
     {
-        var runs = ctx.Options.Quick ? 20 : 200;
+        var runs = ctx.Options.Quick ? 10 : 200;
         ctx.Progress($"3. stop latency: {runs} stops");
         var load = Machine.Load1();
         var closed = new List<double>(); var saved = new List<double>(); var after = new List<double>();

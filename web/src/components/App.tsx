@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { conversationPath, navigate, parseRoute, router, settingsPath, useRoute } from '../router/router';
 import { chatStore, useChatStore } from '../stores/chatStore';
 import { conversationsStore } from '../stores/conversationsStore';
 import { settingsStore } from '../stores/settingsStore';
 import { ChatView } from './chat/ChatView';
-import { MarkdownWarmUp } from './chat/Markdown';
 import { Sidebar } from './conversations/Sidebar';
-import { SettingsPage } from './settings/SettingsPage';
+
+// « Réglages » (and its forms) load when first opened: the chat does not need them to show.
+const SettingsPage = lazy(() => import('./settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 /** The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`). */
 export function App() {
@@ -84,7 +85,6 @@ export function App() {
 
   return (
     <div className="flex h-dvh bg-surface text-text">
-      <MarkdownWarmUp />
       <Sidebar
         activeId={activeId}
         open={menuOpen}
@@ -97,7 +97,9 @@ export function App() {
       />
       <div className="min-w-0 flex-1">
         {route.name === 'settings' ? (
-          <SettingsPage onOpenMenu={() => setMenuOpen(true)} onBack={backToChat} />
+          <Suspense fallback={null}>
+            <SettingsPage onOpenMenu={() => setMenuOpen(true)} onBack={backToChat} />
+          </Suspense>
         ) : (
           <ChatView onOpenMenu={() => setMenuOpen(true)} onNewConversation={newConversation} />
         )}

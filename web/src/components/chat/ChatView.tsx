@@ -1,10 +1,13 @@
-import { useCallback, useEffect, useRef, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, type ReactNode } from 'react';
 import { useChatStore } from '../../stores/chatStore';
 import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
-import { Onboarding } from '../settings/Onboarding';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { ChatInput, type ChatInputHandle } from './ChatInput';
+import { MarkdownWarmUp } from './Markdown';
 import { MessageList } from './MessageList';
+
+// The onboarding (and the model forms) load only when no model is configured yet.
+const Onboarding = lazy(() => import('../settings/Onboarding').then((m) => ({ default: m.Onboarding })));
 
 interface ChatViewProps {
   /** Narrow screens: opens the conversation list. */
@@ -97,7 +100,9 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
             Chargement de la conversation…
           </div>
         ) : onboarding ? (
-          <Onboarding settings={settings} onDone={() => void settingsStore.getState().load()} />
+          <Suspense fallback={null}>
+            <Onboarding settings={settings} onDone={() => void settingsStore.getState().load()} />
+          </Suspense>
         ) : messages.length === 0 ? (
           <Welcome />
         ) : (
@@ -136,6 +141,8 @@ export function ChatView({ onOpenMenu, onNewConversation }: ChatViewProps = {}) 
             }}
             onStop={stop}
           />
+          {/* Once the chat is on screen: the Markdown pipeline, in idle time. */}
+          <MarkdownWarmUp />
           <p className="mt-2 text-center text-xs text-text-muted">
             Entrée pour envoyer, Maj+Entrée pour aller à la ligne{busy ? ', Échap pour arrêter' : ''}.
           </p>
