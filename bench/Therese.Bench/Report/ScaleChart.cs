@@ -51,7 +51,7 @@ public static class ScaleChart
         var ly = Height - 8;
         Legend(svg, Left, ly, "#0e7490", "", "working set per stream");
         Legend(svg, Left + 200, ly, "#22d3ee", "6 3", "GC heap per stream");
-        Legend(svg, Left + 380, ly, "#a21caf", "", "added delay p99");
+        Legend(svg, Left + 380, ly, "#a21caf", "", "added delay p99 (all open)");
         svg.Append("</svg>\n");
         return svg.ToString();
     }

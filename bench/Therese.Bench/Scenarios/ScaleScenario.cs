@@ -19,7 +19,7 @@ public sealed record ScaleLevel(
     int Completed, int Errors, long TokensExpected, long TokensReceived, long TokensLost, long TokensReordered, List<string> ErrorSamples,
     double WorkingSetPerStreamKb, double GcHeapPerStreamKb, long WorkingSetBaselineMb, long WorkingSetPeakMb, long GcHeapBaselineMb, long GcHeapPeakMb,
     double CpuMsPer1000Tokens, double PlateauCpuMsPer1000Tokens, double ServerCpuCores,
-    Distribution AddedDelay, Distribution FirstToken, int PeakThreads, int PeakOpenFiles, string ProviderProtocol, double LoadAverage, double Seconds);
+    Distribution AddedDelay, Distribution AddedDelayWhileOpening, Distribution FirstToken, int PeakThreads, int PeakOpenFiles, string ProviderProtocol, double LoadAverage, double Seconds);
 
 public sealed record ScaleResult(List<ScaleLevel> Levels, string Setup);
 
@@ -121,6 +121,7 @@ public static class ScaleScenario
             var baseline = ProcStats.Read(server.Pid);
             var baselineAt = DateTime.Now;
             var started = Stopwatch.StartNew();
+            var levelStartUtc = DateTimeOffset.UtcNow;
 
             using var http = new HttpClient(new SocketsHttpHandler
             {
@@ -169,7 +170,11 @@ public static class ScaleScenario
             long received = 0, lost = 0, reordered = 0;
             var errors = 0;
             var errorSamples = new List<string>();
+            // Steady state: tokens written once every stream was open (after the ramp) and before the first one ended.
+            var steadyFrom = levelStartUtc + TimeSpan.FromSeconds(rampSeconds + 1);
+            var steadyTo = levelStartUtc + plateauEnd;
             var added = new List<double>();
+            var addedOpening = new List<double>();
             var first = new List<double>();
             foreach (var s in streams)
             {
@@ -185,7 +190,8 @@ public static class ScaleScenario
                 if (!inOrder || (s.Deltas.Count == tokens && text != expected)) reordered++;
                 if (s.Deltas.Count > 0) first.Add((s.Deltas[0].At - s.SentAt).TotalMilliseconds);
                 if (written.TryGetValue(s.Marker, out var times) && times.Count == s.Deltas.Count)
-                    for (var k = 0; k < times.Count; k++) added.Add((s.Deltas[k].At - times[k]).TotalMilliseconds);
+                    for (var k = 0; k < times.Count; k++)
+                        (times[k] >= steadyFrom && times[k] <= steadyTo ? added : addedOpening).Add((s.Deltas[k].At - times[k]).TotalMilliseconds);
             }
             var peakRss = samples.Max(x => x.RssBytes);
             var totalTokens = (double)received;
@@ -196,7 +202,7 @@ public static class ScaleScenario
                 totalTokens == 0 ? double.NaN : (after.CpuSeconds - baseline.CpuSeconds) * 1000 / (totalTokens / 1000),
                 plateauTokens1 == plateauTokens0 ? double.NaN : (plateauCpu1.CpuSeconds - plateauCpu0.CpuSeconds) * 1000 / ((plateauTokens1 - plateauTokens0) / 1000.0),
                 (after.CpuSeconds - baseline.CpuSeconds) / seconds,
-                Distribution.Of(added), Distribution.Of(first), samples.Max(x => x.Threads), samples.Max(x => x.OpenFiles),
+                Distribution.Of(added), Distribution.Of(addedOpening), Distribution.Of(first), samples.Max(x => x.Threads), samples.Max(x => x.OpenFiles),
                 _protocol, Math.Max(load, Machine.Load1()), Math.Round(seconds, 1));
             log($"[scale]   {level.Completed:N0}/{n:N0} complete, {errors} errors, lost {lost}, RSS +{level.WorkingSetPerStreamKb:0.#} KB/stream, " +
                 $"CPU {level.CpuMsPer1000Tokens:0.#} ms/1000 tokens, added delay p99 {Distribution.Ms(level.AddedDelay.P99)} ms, fds {level.PeakOpenFiles}");
@@ -261,10 +267,10 @@ public static class ScaleScenario
     public static string Table(ScaleResult r)
     {
         var md = new Md();
-        md.Line("| streams | tokens/s each | complete | errors | tokens lost / reordered | server memory per stream (working set; GC heap) | CPU per 1,000 tokens (whole run; streaming only) | added delay per token p50 / p99 | first token p50 |");
+        md.Line("| streams | tokens/s each | complete | errors | tokens lost / reordered | server memory per stream (working set; GC heap) | CPU per 1,000 tokens (whole run; streaming only) | added delay per token p50 / p99 (all open; while opening) | first token p50 |");
         md.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var l in r.Levels)
-            md.Line($"| {l.Streams:N0} | {l.Tps:0.#} | {l.Completed:N0} | {l.Errors} | {l.TokensLost} / {l.TokensReordered} | {l.WorkingSetPerStreamKb:0.#} KB; {l.GcHeapPerStreamKb:0.#} KB | {l.CpuMsPer1000Tokens:0.#} ms; {l.PlateauCpuMsPer1000Tokens:0.#} ms | {Distribution.Ms(l.AddedDelay.P50)} / {Distribution.Ms(l.AddedDelay.P99)} ms | {Distribution.Ms(l.FirstToken.P50)} ms |");
+            md.Line($"| {l.Streams:N0} | {l.Tps:0.#} | {l.Completed:N0} | {l.Errors} | {l.TokensLost} / {l.TokensReordered} | {l.WorkingSetPerStreamKb:0.#} KB; {l.GcHeapPerStreamKb:0.#} KB | {l.CpuMsPer1000Tokens:0.#} ms; {l.PlateauCpuMsPer1000Tokens:0.#} ms | {Distribution.Ms(l.AddedDelay.P50)} / {Distribution.Ms(l.AddedDelay.P99)} ms; {Distribution.Ms(l.AddedDelayWhileOpening.P50)} / {Distribution.Ms(l.AddedDelayWhileOpening.P99)} ms | {Distribution.Ms(l.FirstToken.P50)} ms |");
         return md.ToString();
     }
 
@@ -277,7 +283,9 @@ public static class ScaleScenario
         md.Line("*Memory per stream*: (the server's peak VmRSS while every stream is open − its VmRSS before the level) ÷ streams; the GC heap the same way from");
         md.Line("`dotnet.gc.last_collection.heap.size` (all generations, dotnet-counters, every second). *CPU*: utime + stime of the server (/proc) per 1,000 tokens relayed,");
         md.Line("over the whole level (opening, saving and closing the answers included) and over the plateau alone. *Added delay*: the client's receipt of each");
-        md.Line("`delta` − the fake's write of that token (its `token_times`), which also counts the client's own delay on the shared cores.");
+        md.Line("`delta` − the fake's write of that token (its `token_times`), which also counts the client's own delay on the shared cores; *all open* counts the tokens");
+        md.Line("written once every stream was open (from 1 s after the ramp until the first stream ended), *while opening* the others (the ramp, when the");
+        md.Line("server also starts answers and saves their rows, and the end).");
         md.Line($"THÉRÈSE reached the provider over {string.Join(", ", r.Levels.Select(l => l.ProviderProtocol).Distinct())}.");
         md.Line();
         md.Line(Table(r));
