@@ -69,14 +69,14 @@ public static class ScaleScenario
         var client = new LoadClient(serverUrl, fakeUrl, control, server, counters, options.Quick, log);
         // Warm-up (not reported): JIT, thread pool, connections, SQLite.
         await client.RunLevelAsync(ScaleKind.Capacity, options.Quick ? 20 : 200, tps: 5, tokens: options.Quick ? 5 : 10, rampSeconds: 1);
-        // Capacity: long answers at 1 token/s, opened at 500 a second, so that every stream is open at once for a while.
+        // Throughput first (1,000 streams at 20 tokens/s: the server has then served answers at full pace, as a server that has
+        // been up for a while), then capacity: long answers at 1 token/s, opened at 500 a second, every stream open at once for a while.
+        levels.Add(await client.RunLevelAsync(ScaleKind.Throughput, options.Quick ? 50 : 1000, tps: 20, tokens: options.Quick ? 40 : 400, rampSeconds: options.Quick ? 1 : 2));
         foreach (var n in options.ScaleLevels)
         {
             var ramp = Math.Max(1, n / 500.0);
             levels.Add(await client.RunLevelAsync(ScaleKind.Capacity, n, tps: 1, tokens: options.Quick ? 3 : (int)ramp + 25, rampSeconds: ramp));
         }
-        var throughputStreams = options.Quick ? 50 : 1000;
-        levels.Add(await client.RunLevelAsync(ScaleKind.Throughput, throughputStreams, tps: 20, tokens: options.Quick ? 40 : 400, rampSeconds: options.Quick ? 1 : 2));
 
         try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return new ScaleResult(levels, "load client (the benchmark), tools/Therese.FakeLlm (HTTPS, HTTP/2) and src/Therese.Server (Release, server GC, SQLite) as three processes on loopback");
@@ -278,7 +278,8 @@ public static class ScaleScenario
     {
         md.Line("## 6. Concurrent streams");
         md.Line();
-        md.Line($"Setup: {r.Setup}. The client opens the streams evenly over the ramp, each a new conversation with");
+        md.Line($"Setup: {r.Setup}. After a warm-up of 200 short streams, 1,000 streams at 20 tokens/s, then 1,000, 5,000 and 10,000 at 1 token/s.");
+        md.Line("The client opens the streams evenly over the ramp, each a new conversation with");
         md.Line("`::fake {\"tokens\":T,\"tps\":R,\"ttft_ms\":0}`, reads every event, and checks each stream: one `delta` per token, ids in sequence, the text exact, a `done`.");
         md.Line("*Memory per stream*: (the server's peak VmRSS while every stream is open − its VmRSS before the level) ÷ streams; the GC heap the same way from");
         md.Line("`dotnet.gc.last_collection.heap.size` (all generations, dotnet-counters, every second). *CPU*: utime + stime of the server (/proc) per 1,000 tokens relayed,");
@@ -289,10 +290,17 @@ public static class ScaleScenario
         md.Line($"THÉRÈSE reached the provider over {string.Join(", ", r.Levels.Select(l => l.ProviderProtocol).Distinct())}.");
         md.Line();
         md.Line(Table(r));
-        md.Line("| streams | ramp (s) | whole level (s) | working set before → peak (MB) | GC heap before → peak (MB) | server CPU (cores) | threads | open files | load average |");
-        md.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.Line("| streams | ramp (s) | whole level (s) | working set before → peak (MB) | working set per stream added since the previous capacity level (KB) | GC heap before → peak (MB) | server CPU (cores) | threads | open files | load average |");
+        md.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        ScaleLevel? previous = null;
         foreach (var l in r.Levels)
-            md.Line($"| {l.Streams:N0} ({l.Kind.ToString().ToLowerInvariant()}) | {l.RampSeconds:0.#} | {l.Seconds:0.#} | {l.WorkingSetBaselineMb} → {l.WorkingSetPeakMb} | {l.GcHeapBaselineMb} → {l.GcHeapPeakMb} | {l.ServerCpuCores:0.00} | {l.PeakThreads} | {l.PeakOpenFiles:N0} | {l.LoadAverage:0.00} |");
+        {
+            // The slope between two capacity levels: what one more stream costs, apart from what the first streams grew once.
+            var marginal = previous is null || l.Kind != ScaleKind.Capacity ? "" :
+                $"{((l.WorkingSetPeakMb - l.WorkingSetBaselineMb) - (previous.WorkingSetPeakMb - previous.WorkingSetBaselineMb)) * 1024.0 / (l.Streams - previous.Streams):0.#}";
+            md.Line($"| {l.Streams:N0} ({l.Kind.ToString().ToLowerInvariant()}) | {l.RampSeconds:0.#} | {l.Seconds:0.#} | {l.WorkingSetBaselineMb} → {l.WorkingSetPeakMb} | {marginal} | {l.GcHeapBaselineMb} → {l.GcHeapPeakMb} | {l.ServerCpuCores:0.00} | {l.PeakThreads} | {l.PeakOpenFiles:N0} | {l.LoadAverage:0.00} |");
+            if (l.Kind == ScaleKind.Capacity) previous = l;
+        }
         md.Line();
         foreach (var l in r.Levels.Where(l => l.ErrorSamples.Count > 0))
             md.Line($"Errors at {l.Streams:N0} streams, first ones: {string.Join("; ", l.ErrorSamples.Select(e => $"`{e}`"))}.");
