@@ -44,7 +44,8 @@ public sealed class AnswerRun : IDisposable
     /// <summary>Completes with the outcome once the end is saved and logged. Never faults.</summary>
     public Task<AnswerOutcome> Completion { get; private set; } = null!;
 
-    public bool Ended => Completion.IsCompleted;
+    /// <summary>False until the run has started: the registry lists a run just before starting it, and others may look at it then.</summary>
+    public bool Ended => Completion is { IsCompleted: true };
 
     /// <summary>Stopped (by anyone, for any cause) and about to end: its conversation is free in a moment.</summary>
     public bool Ending => Volatile.Read(ref _cause) != (int)StopCause.None || Ended;
