@@ -21,7 +21,7 @@ public static class Goals
             foreach (var level in sc.Levels)
             {
                 var lost = level.TokensLost + level.TokensReordered;
-                goals.Add(new Goal($"2-{level.Streams}", $"scale: {level.Streams:N0} concurrent streams ({level.Tps:0.#} tokens/s each), tokens lost or reordered, errors",
+                goals.Add(new Goal($"2{(level.Kind == ScaleKind.Throughput ? "t" : "")}-{level.Streams}", $"scale: {level.Streams:N0} concurrent streams ({level.Tps:0.#} tokens/s each), tokens lost or reordered, errors",
                     "0 and 0", $"{lost} and {level.Errors}", lost == 0 && level.Errors == 0 && level.Completed == level.Streams));
                 if (level.Kind == ScaleKind.Capacity)
                     goals.Add(new Goal($"2m-{level.Streams}", $"scale: server working set per stream at {level.Streams:N0} streams", "≤ 64 KB",

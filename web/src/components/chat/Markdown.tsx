@@ -1,4 +1,7 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { startTransition, useEffect, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { createRoot, type Root } from 'react-dom/client';
+import { chatStore } from '../../stores/chatStore';
 import type * as Renderer from './MarkdownRenderer';
 
 type RendererModule = typeof Renderer;
@@ -34,17 +37,29 @@ export function loadMarkdownRenderer(): Promise<RendererModule> {
   return loading;
 }
 
-const subscribe = (listener: () => void) => {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-};
-
-/** Renders an answer as Markdown once the pipeline is here, as plain text until then. */
+/**
+ * Renders an answer as Markdown once the pipeline is here, as plain text until then. When the pipeline
+ * arrives, a finished answer switches in a transition (React renders it in slices, however many answers
+ * are on the page); the streaming one at once.
+ */
 export function Markdown({ text, streaming = false }: MarkdownProps) {
-  const loaded = useSyncExternalStore(subscribe, () => renderer);
+  const [loaded, setLoaded] = useState(renderer);
   useEffect(() => {
-    if (!loaded) loadMarkdownRenderer().catch(() => {});
-  }, [loaded]);
+    if (loaded) return;
+    if (renderer) {
+      setLoaded(renderer);
+      return;
+    }
+    const show = () => {
+      if (streaming) setLoaded(renderer);
+      else startTransition(() => setLoaded(renderer));
+    };
+    listeners.add(show);
+    loadMarkdownRenderer().catch(() => {});
+    return () => {
+      listeners.delete(show);
+    };
+  }, [loaded, streaming]);
   if (loaded) return <loaded.MarkdownRenderer text={text} streaming={streaming} />;
   return (
     <div className="markdown whitespace-pre-wrap">
@@ -54,20 +69,26 @@ export function Markdown({ text, streaming = false }: MarkdownProps) {
   );
 }
 
-// A step waits for an idle period, but not long: the first answer may come soon after the page has loaded.
-const idle: (callback: () => void) => void =
-  typeof requestIdleCallback === 'function' ? (cb) => requestIdleCallback(cb, { timeout: 100 }) : (cb) => setTimeout(cb, 16);
+const whenIdle: (callback: () => void) => void =
+  typeof requestIdleCallback === 'function' ? (cb) => requestIdleCallback(cb) : (cb) => setTimeout(cb, 50);
+
+/** A warm-up step runs in an idle period, and never while an answer streams (it would compete with its frames). */
+const idle = (step: () => void) =>
+  whenIdle(() => {
+    const { status } = chatStore.getState();
+    if (status === 'waiting' || status === 'streaming') setTimeout(() => idle(step), 250);
+    else step();
+  });
 
 /**
  * After the page has loaded, in idle time and one small step per idle period: fetch the pipeline, render
  * each warm-up slice once (so that the first frames of a real answer run compiled code), then fetch and
  * compile the highlighting grammars. No step is a long task, and the page never waits for any of them.
+ * The slices render in a container outside the document: nothing of them ever shows or can be found.
  */
 export function MarkdownWarmUp() {
-  const [slice, setSlice] = useState(-1);
-  const loaded = useSyncExternalStore(subscribe, () => renderer);
-
   useEffect(() => {
+    let cancelled = false;
     // The pipeline's parts one per idle period (each is evaluated as its chunk arrives), then the renderer,
     // which finds them loaded: no single evaluation of all of it.
     const parts = [
@@ -78,26 +99,30 @@ export function MarkdownWarmUp() {
       () => import('react-markdown'),
       () => loadMarkdownRenderer(),
     ];
-    const next = () => {
+    const load = () => {
       const part = parts.shift();
-      if (!part) {
-        idle(() => setSlice(0));
+      if (cancelled) return;
+      if (!part) return idle(() => warm(0));
+      part().then(() => idle(load), () => {});
+    };
+    let root: Root | null = null;
+    const warm = (slice: number) => {
+      if (cancelled || !renderer) return;
+      if (slice >= renderer.warmUpSlices.length) {
+        root?.unmount();
+        renderer.warmUpHighlighter(idle);
         return;
       }
-      part().then(() => idle(next), () => {});
+      root ??= createRoot(document.createElement('div'));
+      const { WarmUpSlice, warmUpSlices } = renderer;
+      flushSync(() => root!.render(<WarmUpSlice source={warmUpSlices[slice]} />));
+      idle(() => warm(slice + 1));
     };
-    idle(next);
+    idle(load);
+    return () => {
+      cancelled = true;
+      root?.unmount();
+    };
   }, []);
-
-  useEffect(() => {
-    if (slice < 0 || !loaded) return;
-    if (slice >= loaded.warmUpSlices.length) {
-      loaded.warmUpHighlighter(idle);
-      return;
-    }
-    idle(() => setSlice(slice + 1));
-  }, [slice, loaded]);
-
-  if (!loaded || slice < 0 || slice >= loaded.warmUpSlices.length) return null;
-  return <loaded.WarmUpSlice key={slice} source={loaded.warmUpSlices[slice]} />;
+  return null;
 }

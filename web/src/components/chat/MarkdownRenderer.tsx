@@ -107,7 +107,7 @@ function Table({ node: _node, ...rest }: ComponentProps<'table'> & ExtraProps) {
 const components: Components = { a: Link, img: Image, pre: CodeBlock, table: Table };
 
 /**
- * A sample answer, one block kind per slice: rendered once each, hidden, in idle time after the page has
+ * A sample answer, one block kind per slice: rendered once each, out of sight, in idle time after the page has
  * loaded, so that the first frames of a real answer run code the JavaScript engine has already compiled
  * instead of stalling on first use. One slice per idle period keeps each under a long task.
  */
@@ -124,11 +124,7 @@ export const warmUpSlices = [
   'Une réponse **en cours',
 ];
 
-/** Renders one warm-up slice, hidden. */
+/** Renders one warm-up slice (in a container outside the document). */
 export function WarmUpSlice({ source }: { source: string }) {
-  return (
-    <div hidden aria-hidden="true">
-      <MarkdownRenderer text={source} streaming />
-    </div>
-  );
+  return <MarkdownRenderer text={source} streaming />;
 }
