@@ -18,6 +18,14 @@ public sealed class RuntimeCounters : IAsyncDisposable
 
     public static RuntimeCounters Start(int pid, string repoRoot, string folder)
     {
+        // A fresh clone has the tool in its manifest (.config/dotnet-tools.json) but not yet installed.
+        using (var restore = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "tool restore")
+        {
+            WorkingDirectory = repoRoot, RedirectStandardOutput = true, RedirectStandardError = true,
+        }))
+        {
+            restore?.WaitForExit(120_000);
+        }
         var file = Path.Combine(folder, "counters.csv");
         var tool = ChildProcess.Start("dotnet",
             ["dotnet-counters", "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--refresh-interval", "1", "--format", "csv", "-o", file,
