@@ -35,7 +35,7 @@ describe('rehypeCodeHighlight', () => {
 });
 
 describe('warmUpHighlighter', () => {
-  it('fetches and compiles one grammar per idle period, never all at once', async () => {
+  it('fetches one grammar per idle period, never all at once', async () => {
     const queued: (() => void)[] = [];
     warmUpHighlighter((cb) => queued.push(cb));
     expect(queued).toHaveLength(1);

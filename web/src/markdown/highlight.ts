@@ -22,8 +22,11 @@ function grammarFor(language: string): string | undefined {
   return grammarAliases[name];
 }
 
-/** Fetches, registers and compiles a grammar; listeners hear of it (code blocks in it can now be coloured). */
-export function loadGrammar(language: string): Promise<void> {
+/**
+ * Fetches and registers a grammar; listeners hear of it (code blocks in it can now be coloured). With
+ * `compile`, it is also compiled now (a block is waiting for it) rather than at its first use.
+ */
+export function loadGrammar(language: string, compile = true): Promise<void> {
   const name = grammarFor(language);
   if (!name || lowlight.registered(name)) return Promise.resolve();
   let pending = loading.get(name);
@@ -31,8 +34,7 @@ export function loadGrammar(language: string): Promise<void> {
     pending = grammarLoaders[name]()
       .then((module) => {
         lowlight.register(name, module.default);
-        // Compiled now, with the chunk, rather than in the first frame that shows a block in it.
-        lowlight.highlight(name, 'x');
+        if (compile) lowlight.highlight(name, 'x');
         for (const listener of listeners) listener();
       })
       .catch(() => {
@@ -81,15 +83,16 @@ function languageOf(node: Element): string | undefined {
 }
 
 /**
- * Fetches and compiles every grammar ahead, one per idle period (each is a small chunk and one short
- * task), so that an answer opening its first code block rarely waits for one.
+ * Fetches every grammar ahead, one per idle period (each is a small chunk and a short task), so that an
+ * answer opening its first code block rarely waits for the network. Compiling waits for first use: a large
+ * grammar takes tens of milliseconds to compile, too long for an idle period the user may be scrolling in.
  */
 export function warmUpHighlighter(idle: (callback: () => void) => void): void {
   const pending = Object.keys(grammarLoaders);
   const next = () => {
     const language = pending.shift();
     if (!language) return;
-    void loadGrammar(language).then(() => idle(next));
+    void loadGrammar(language, false).then(() => idle(next));
   };
   idle(next);
 }
