@@ -281,8 +281,10 @@ public static class ScaleScenario
         md.Line($"Setup: {r.Setup}. After a warm-up of 200 short streams, 1,000 streams at 20 tokens/s, then 1,000, 5,000 and 10,000 at 1 token/s.");
         md.Line("The client opens the streams evenly over the ramp, each a new conversation with");
         md.Line("`::fake {\"tokens\":T,\"tps\":R,\"ttft_ms\":0}`, reads every event, and checks each stream: one `delta` per token, ids in sequence, the text exact, a `done`.");
-        md.Line("*Memory per stream*: (the server's peak VmRSS while every stream is open − its VmRSS before the level) ÷ streams; the GC heap the same way from");
-        md.Line("`dotnet.gc.last_collection.heap.size` (all generations, dotnet-counters, every second). *CPU*: utime + stime of the server (/proc) per 1,000 tokens relayed,");
+        md.Line("*Memory per stream*: (the server's peak VmRSS while every stream is open − its VmRSS before the level) ÷ streams; the GC heap the same way,");
+        md.Line("from `dotnet.gc.last_collection.heap.size` (all generations, read with dotnet-counters every second). The working set figure depends on what");
+        md.Line("the process had already committed before the level (memory the runtime keeps after a busier level is not counted again): the slope between");
+        md.Line("two capacity levels, in the second table, is what one more stream costs. *CPU*: utime + stime of the server (/proc) per 1,000 tokens relayed,");
         md.Line("over the whole level (opening, saving and closing the answers included) and over the plateau alone. *Added delay*: the client's receipt of each");
         md.Line("`delta` − the fake's write of that token (its `token_times`), which also counts the client's own delay on the shared cores; *all open* counts the tokens");
         md.Line("written once every stream was open (from 1 s after the ramp until the first stream ended), *while opening* the others (the ramp, when the");
