@@ -41,9 +41,9 @@ public sealed class ChatStreamReader : IAsyncDisposable
         _events = SseParser.Create(body).EnumerateAsync(ct).GetAsyncEnumerator(ct);
     }
 
-    /// <summary>POST /api/chat/stream with this body (serialised as JSON); throws unless the answer is 200.</summary>
-    public static Task<ChatStreamReader> OpenAsync(HttpClient http, object body, CancellationToken ct = default) =>
-        SendAsync(http, new HttpRequestMessage(HttpMethod.Post, "/api/chat/stream")
+    /// <summary>POST /api/chat/stream (or <paramref name="path"/>) with this body (serialised as JSON); throws unless the answer is 200.</summary>
+    public static Task<ChatStreamReader> OpenAsync(HttpClient http, object body, CancellationToken ct = default, string path = "/api/chat/stream") =>
+        SendAsync(http, new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         }, ct);

@@ -98,6 +98,7 @@ internal static class FakeEngine
     {
         ParsedRequest req;
         log.AuthScheme = wire.AuthScheme(ctx.Request);
+        log.HttpVersion = ctx.Request.Protocol;
         try
         {
             using var doc = await JsonDocument.ParseAsync(ctx.Request.Body, cancellationToken: aborted);

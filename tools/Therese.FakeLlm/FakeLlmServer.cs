@@ -76,7 +76,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
     internal static async Task RunStandaloneAsync(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.WebHost.UseKestrelCore();
+        // HTTPS endpoints from configuration (--urls https://… with Kestrel:Certificates:Default:Path/KeyPath): HTTP/2 as the real providers.
+        builder.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5299");
         var state = new FakeState();

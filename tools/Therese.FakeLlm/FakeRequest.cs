@@ -17,6 +17,7 @@ public sealed class FakeRequest
     private DateTimeOffset? _disconnectedAt;
     private DateTimeOffset? _completedAt;
     private int _tokensSent;
+    private readonly List<DateTimeOffset> _tokenTimes = [];
     private int _statusCode = 200;
     private string _outcome = "running";
 
@@ -35,6 +36,8 @@ public sealed class FakeRequest
     public int? MaxTokens { get; internal set; }
     public string? Directive { get; internal set; }
     public string? AuthScheme { get; internal set; }
+    /// <summary>HTTP/1.1 or HTTP/2, as the client reached the fake.</summary>
+    public string? HttpVersion { get; internal set; }
     public DateTimeOffset ReceivedAt { get; }
 
     public DateTimeOffset? FirstTokenAt { get { lock (_gate) return _firstTokenAt; } }
@@ -42,6 +45,9 @@ public sealed class FakeRequest
     public DateTimeOffset? DisconnectedAt { get { lock (_gate) return _disconnectedAt; } }
     public DateTimeOffset? CompletedAt { get { lock (_gate) return _completedAt; } }
     public int TokensSent { get { lock (_gate) return _tokensSent; } }
+
+    /// <summary>When each token was written and flushed, in order (for per-token latency measurements).</summary>
+    public IReadOnlyList<DateTimeOffset> TokenTimes { get { lock (_gate) return _tokenTimes.ToArray(); } }
     public int StatusCode { get { lock (_gate) return _statusCode; } }
     public string Outcome { get { lock (_gate) return _outcome; } }
 
@@ -63,6 +69,7 @@ public sealed class FakeRequest
         lock (_gate)
         {
             _tokensSent++;
+            _tokenTimes.Add(now);
             _firstTokenAt ??= now;
             _lastTokenAt = now;
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Tasks.Sources;
 
 namespace Therese.Server.Chat;
 
@@ -20,13 +21,27 @@ public interface IAnswerLog
     /// </summary>
     LogRead ReadAfter(long afterId, bool coalesce = false);
 
-    /// <summary>True when something after <paramref name="afterId"/> exists (or the log ended); false after <paramref name="timeout"/>.</summary>
-    Task<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct);
+    /// <summary>A follower's wake-ups, reused for each of its waits; dispose it when the follower leaves.</summary>
+    ILogSubscription Subscribe();
+
+    /// <summary>One wait (<see cref="ILogSubscription.WaitAsync"/> on a subscription of its own).</summary>
+    async Task<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct)
+    {
+        using var subscription = Subscribe();
+        return await subscription.WaitAsync(afterId, timeout, ct);
+    }
 
     long LastId { get; }
 
     /// <summary>The text appended by deltas so far.</summary>
     string Text { get; }
+}
+
+/// <summary>How one follower waits for the log to grow.</summary>
+public interface ILogSubscription : IDisposable
+{
+    /// <summary>True when something after <paramref name="afterId"/> exists (or the log ended); false after <paramref name="timeout"/>.</summary>
+    ValueTask<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct);
 }
 
 /// <summary>
@@ -40,7 +55,7 @@ public sealed class AnswerLog : IAnswerLog
     private readonly List<Entry> _entries = [];
     private long _lastId;
     private bool _ended;
-    private TaskCompletionSource? _changed;
+    private readonly List<Subscription> _waiting = [];
 
     /// <summary>A non-delta event, or a run of consecutive deltas (ids FirstId… with their text end offsets).</summary>
     private sealed class Entry(long firstId, ChatEvent? ev, int runStart)
@@ -65,7 +80,7 @@ public sealed class AnswerLog : IAnswerLog
     public long Append(ChatEvent ev)
     {
         if (ev is PingEvent) throw new ArgumentException("Pings are sent to each follower, never logged.", nameof(ev));
-        TaskCompletionSource? wake;
+        Subscription[]? wake = null;
         long id;
         lock (_gate)
         {
@@ -87,10 +102,16 @@ public sealed class AnswerLog : IAnswerLog
                 _entries.Add(new Entry(id, ev, _text.Length));
                 _ended = ev.IsEnd;
             }
-            wake = _changed;
-            _changed = null;
+            if (_waiting.Count > 0)
+            {
+                wake = [.. _waiting];
+                _waiting.Clear();
+            }
         }
-        wake?.TrySetResult();
+        // Outside the lock, on this thread: a waiting follower writes the event to its response at once,
+        // as a bare relay would, instead of waiting for a thread-pool thread to pick it up.
+        if (wake is not null)
+            foreach (var follower in wake) follower.Wake();
         return id;
     }
 
@@ -124,23 +145,79 @@ public sealed class AnswerLog : IAnswerLog
         }
     }
 
+    public ILogSubscription Subscribe() => new Subscription(this);
+
     public async Task<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct)
     {
-        Task changed;
-        lock (_gate)
+        using var subscription = Subscribe();
+        return await subscription.WaitAsync(afterId, timeout, ct);
+    }
+
+    /// <summary>
+    /// One follower's waits, without an allocation, a timer or a registration per token: the timer and the
+    /// cancellation registration are made once and re-armed. A wake runs the follower's continuation inline.
+    /// </summary>
+    private sealed class Subscription(AnswerLog log) : ILogSubscription, IValueTaskSource<bool>
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
+        private ITimer? _timer;
+        private CancellationToken _registeredFor;
+        private CancellationTokenRegistration _registration;
+        private int _armed;
+
+        public ValueTask<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct)
         {
-            if (_lastId > afterId || _ended) return true;
-            _changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            changed = _changed.Task;
+            ct.ThrowIfCancellationRequested();
+            _core.Reset();
+            lock (log._gate)
+            {
+                if (log._lastId > afterId || log._ended) return new ValueTask<bool>(true);
+                Volatile.Write(ref _armed, 1);
+                log._waiting.Add(this);
+            }
+            _timer ??= TimeProvider.System.CreateTimer(static s => ((Subscription)s!).TimedOut(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+            if (ct.CanBeCanceled && ct != _registeredFor)
+            {
+                _registration.Dispose();
+                _registeredFor = ct;
+                _registration = ct.UnsafeRegister(static s => ((Subscription)s!).Cancelled(), this);
+            }
+            return new ValueTask<bool>(this, _core.Version);
         }
-        try
+
+        internal void Wake() => Complete(true, null);
+
+        private void TimedOut()
         {
-            await changed.WaitAsync(timeout, ct);
-            return true;
+            lock (log._gate) log._waiting.Remove(this);
+            Complete(false, null);
         }
-        catch (TimeoutException)
+
+        private void Cancelled()
         {
-            return false;
+            lock (log._gate) log._waiting.Remove(this);
+            Complete(false, new OperationCanceledException(_registeredFor));
+        }
+
+        private void Complete(bool result, Exception? error)
+        {
+            // Whichever comes first (an event, the timeout, the cancellation) completes this wait; the others find it done.
+            if (Interlocked.Exchange(ref _armed, 0) == 0) return;
+            if (error is null) _core.SetResult(result);
+            else _core.SetException(error);
+        }
+
+        public bool GetResult(short token) => _core.GetResult(token);
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+
+        public void Dispose()
+        {
+            lock (log._gate) log._waiting.Remove(this);
+            _timer?.Dispose();
+            _registration.Dispose();
         }
     }
 }

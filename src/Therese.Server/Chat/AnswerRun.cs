@@ -19,6 +19,9 @@ public sealed class AnswerRun : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _cancel = new();
     private readonly Lock _gate = new();
+    /// <summary>How long after the provider call the answer's rows are written (real models think far longer).</summary>
+    private static readonly TimeSpan SaveAfter = TimeSpan.FromMilliseconds(20);
+
     private int _cause;
     private int _followers;
     private ITimer? _grace;
@@ -46,7 +49,8 @@ public sealed class AnswerRun : IDisposable
     /// </summary>
     public Task<AnswerOutcome> Completion => _completion.Task;
 
-    public bool Ended => Completion.IsCompleted;
+    /// <summary>False until the run has started: the registry lists a run just before starting it, and others may look at it then.</summary>
+    public bool Ended => Completion is { IsCompleted: true };
 
     /// <summary>Stopped (by anyone, for any cause) and about to end: its conversation is free in a moment.</summary>
     public bool Ending => Volatile.Read(ref _cause) != (int)StopCause.None || Ended;
@@ -145,15 +149,17 @@ public sealed class AnswerRun : IDisposable
         ChatFinishReason? finish = null;
         Usage? usage = null;
         Task saved = Task.CompletedTask;
+        Task? beginning = null;
         using var idle = _clock.CreateTimer(static s => ((AnswerRun)s!).Stop(StopCause.Idle), this, _idleTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             var options = new ChatOptions { MaxOutputTokens = _turn.Model.Settings.MaxTokens };
             await using var updates = _turn.Model.Client!.GetStreamingResponseAsync(_turn.History, options, _cancel.Token).GetAsyncEnumerator(_cancel.Token);
 
-            // Send the request first, then save while the model thinks: saving never delays the first token.
+            // Send the request first; the rows are written while the model thinks, a moment later, so that writing
+            // never competes with a first token that comes at once (on two cores, a write next to it costs it a millisecond).
             var next = updates.MoveNextAsync();
-            saved = _store.BeginAsync(_turn);
+            beginning = BeginSoonAsync();
             var lastCheckpoint = _clock.GetTimestamp();
             while (await next)
             {
@@ -178,11 +184,13 @@ public sealed class AnswerRun : IDisposable
                 }
                 next = updates.MoveNextAsync();
             }
+            saved = beginning;
             await saved;
         }
         catch (Exception ex)
         {
             failure = ex;
+            saved = beginning ?? _store.BeginAsync(_turn);
         }
 
         var outcome = AnswerOutcome.Classify((StopCause)Volatile.Read(ref _cause), failure, saved.IsFaulted, finish, usage);
@@ -222,6 +230,12 @@ public sealed class AnswerRun : IDisposable
         }
         Log.Append(outcome.Event);
         return outcome;
+    }
+
+    private async Task BeginSoonAsync()
+    {
+        await Task.Delay(SaveAfter);
+        await _store.BeginAsync(_turn);
     }
 
     /// <summary>All the answer's text: what it continues, then what this run wrote.</summary>

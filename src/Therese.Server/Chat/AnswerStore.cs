@@ -37,6 +37,10 @@ public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter 
             version = 1 + await db.Messages.Where(m => m.ConversationId == turn.ConversationId && m.Position == position).MaxAsync(m => m.Version);
             await db.Messages.Where(m => m.Id == replaced).ExecuteUpdateAsync(s => s.SetProperty(m => m.Hidden, true));
         }
+        else if (turn.NewConversationTitle is not null)
+        {
+            position = 1;
+        }
         else
         {
             position = 1 + (await db.Messages.Where(m => m.ConversationId == turn.ConversationId).MaxAsync(m => (int?)m.Position) ?? 0);
@@ -61,9 +65,7 @@ public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter 
     });
 
     /// <summary>Saves the partial text of a streaming answer.</summary>
-    public Task CheckpointAsync(string messageId, string text) => writer.Enqueue(db =>
-        db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Streaming)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Content, text)));
+    public Task CheckpointAsync(string messageId, string text) => writer.SaveStreamingText(messageId, text);
 
     /// <summary>Saves how the answer ended, with all its text.</summary>
     public Task FinishAsync(ChatTurn turn, AnswerOutcome outcome, string text) => writer.Enqueue(async db =>

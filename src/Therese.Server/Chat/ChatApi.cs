@@ -158,6 +158,7 @@ public static class ChatApi
         IAnswerLog log, long afterId, IDisposable? follower, JsonSerializerOptions json, TimeSpan ping, [EnumeratorCancellation] CancellationToken ct)
     {
         using var _ = follower;
+        using var changes = log.Subscribe();
         var cursor = afterId;
         // What the follower missed comes coalesced; then one delta per token, as the model writes them.
         var replay = true;
@@ -171,7 +172,7 @@ public static class ChatApi
                 yield return new SseItem<string>(JsonSerializer.Serialize(e.Event, json)) { EventId = e.Id.ToString(CultureInfo.InvariantCulture) };
             }
             if (read.Ended) break;
-            if (!await log.WaitAsync(cursor, ping, ct))
+            if (!await changes.WaitAsync(cursor, ping, ct))
                 yield return new SseItem<string>(JsonSerializer.Serialize<ChatEvent>(PingEvent.Instance, json));
         }
         yield return new SseItem<string>("[DONE]");
@@ -206,7 +207,13 @@ public static class ChatApi
         public long Append(ChatEvent ev) => throw new NotSupportedException();
         public long LastId => inner.LastId + after;
         public string Text => inner.Text;
-        public Task<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct) => Task.FromResult(true);
+        public ILogSubscription Subscribe() => new Always();
+
+        private sealed class Always : ILogSubscription
+        {
+            public ValueTask<bool> WaitAsync(long afterId, TimeSpan timeout, CancellationToken ct) => new(true);
+            public void Dispose() { }
+        }
 
         public LogRead ReadAfter(long afterId, bool coalesce = false)
         {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { conversationPath, navigate, parseRoute, router, settingsPath, useRoute, type Route } from '../router/router';
 import { useAccessStore } from '../stores/accessStore';
 import { useAccountStore } from '../stores/accountStore';
@@ -7,15 +7,17 @@ import { conversationsStore } from '../stores/conversationsStore';
 import { settingsStore } from '../stores/settingsStore';
 import { AccessTokenForm } from './access/AccessTokenForm';
 import { AccountGate } from './accounts/AccountGate';
-import { AccountSection } from './accounts/AccountPage';
-import { PeopleSection } from './accounts/PeoplePage';
-import { UsageSection } from './accounts/UsageSection';
 import { UserMenu } from './accounts/UserMenu';
 import { PageFrame } from './layout/PageFrame';
 import { ChatView } from './chat/ChatView';
-import { MarkdownWarmUp } from './chat/Markdown';
 import { Sidebar } from './conversations/Sidebar';
-import { SettingsPage } from './settings/SettingsPage';
+
+// « Réglages » (and its forms) load when first opened: the chat does not need them to show. So do
+// the team pages, which personal mode never shows.
+const SettingsPage = lazy(() => import('./settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const AccountSection = lazy(() => import('./accounts/AccountPage').then((m) => ({ default: m.AccountSection })));
+const PeopleSection = lazy(() => import('./accounts/PeoplePage').then((m) => ({ default: m.PeopleSection })));
+const UsageSection = lazy(() => import('./accounts/UsageSection').then((m) => ({ default: m.UsageSection })));
 
 /**
  * The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`); or,
@@ -139,7 +141,6 @@ function Workspace() {
       >
         {route.name === 'settings' ? 'Aller aux réglages' : sidePage ? 'Aller au contenu' : 'Aller au champ de message'}
       </a>
-      <MarkdownWarmUp />
       <Sidebar
         activeId={activeId}
         open={menuOpen}
@@ -154,7 +155,9 @@ function Workspace() {
       />
       <div className="min-w-0 flex-1">
         {route.name === 'settings' ? (
-          <SettingsPage onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onBack={backToChat} />
+          <Suspense fallback={null}>
+            <SettingsPage onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onBack={backToChat} />
+          </Suspense>
         ) : sidePage ? (
           <PageFrame testId={sidePage.testId} title={sidePage.title} onOpenMenu={() => setMenuOpen(true)} menuOpen={menuOpen} onBack={backToChat}>
             {sidePage.adminOnly && !isAdmin ? (
@@ -162,7 +165,7 @@ function Workspace() {
                 Cette page est réservée à l’administrateur de l’équipe.
               </p>
             ) : (
-              sidePage.content()
+              <Suspense fallback={null}>{sidePage.content()}</Suspense>
             )}
           </PageFrame>
         ) : (

@@ -284,4 +284,34 @@ public sealed class AnswerLogTests
         log.Append(new DeltaEvent("x"));
         Assert.True(await waiting);
     }
+
+    [Fact]
+    public async Task One_subscription_serves_every_wait_of_a_follower_and_wakes_it_on_the_appending_thread()
+    {
+        var log = new AnswerLog();
+        log.Append(new StartEvent("c", "m", null, ""));
+        using var subscription = log.Subscribe();
+        for (var id = 1; id <= 5; id++)
+        {
+            var waiting = subscription.WaitAsync(id, TimeSpan.FromSeconds(5), CancellationToken.None);
+            Assert.False(waiting.IsCompleted);
+            log.Append(new DeltaEvent($"mot {id}"));
+            // Completed by the append itself: the follower's continuation can run right there, no thread hop.
+            Assert.True(waiting.IsCompleted);
+            Assert.True(await waiting);
+        }
+        Assert.False(await subscription.WaitAsync(6, TimeSpan.FromMilliseconds(20), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_cancelled_follower_stops_waiting()
+    {
+        var log = new AnswerLog();
+        log.Append(new StartEvent("c", "m", null, ""));
+        using var subscription = log.Subscribe();
+        using var cts = new CancellationTokenSource();
+        var waiting = subscription.WaitAsync(1, TimeSpan.FromSeconds(30), cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+    }
 }

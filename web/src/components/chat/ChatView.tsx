@@ -1,12 +1,15 @@
-import { useCallback, useEffect, useRef, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, type ReactNode } from 'react';
 import { useChatStore } from '../../stores/chatStore';
 import { useAccountStore } from '../../stores/accountStore';
 import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
-import { Onboarding } from '../settings/Onboarding';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { ChatInput, type ChatInputHandle } from './ChatInput';
 import { AnswerAnnouncer } from './AnswerAnnouncer';
+import { MarkdownWarmUp } from './Markdown';
 import { MessageList } from './MessageList';
+
+// The onboarding (and the model forms) load only when no model is configured yet.
+const Onboarding = lazy(() => import('../settings/Onboarding').then((m) => ({ default: m.Onboarding })));
 
 interface ChatViewProps {
   /** Narrow screens: opens the conversation list. */
@@ -112,7 +115,9 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
         ) : onboarding && member ? (
           <Notice testId="no-model-yet" text="Aucun modèle n’est encore choisi. Demandez à l’administrateur de votre équipe d’en choisir un." />
         ) : onboarding ? (
-          <Onboarding settings={settings} onDone={() => void settingsStore.getState().load()} />
+          <Suspense fallback={null}>
+            <Onboarding settings={settings} onDone={() => void settingsStore.getState().load()} />
+          </Suspense>
         ) : messages.length === 0 ? (
           <Welcome />
         ) : (
@@ -155,6 +160,8 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
             }}
             onStop={stop}
           />
+          {/* Once the chat is on screen: the Markdown pipeline, in idle time. */}
+          <MarkdownWarmUp />
           <p className="keyboard-hint mt-2 text-center text-xs text-text-muted">
             Entrée pour envoyer, Maj+Entrée pour aller à la ligne{busy ? ', Échap pour arrêter' : ''}.
           </p>

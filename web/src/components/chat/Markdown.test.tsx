@@ -1,9 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { render } from '@testing-library/react';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { render, waitFor } from '@testing-library/react';
 import { Markdown } from './Markdown';
+import { loadMarkdownRenderer } from './Markdown';
+
+// The Markdown pipeline loads after the page; these tests render it loaded.
+beforeAll(async () => {
+  await loadMarkdownRenderer();
+});
 
 describe('Markdown', () => {
-  it('renders an unterminated ``` fence as a code block while streaming', () => {
+  it('renders an unterminated ``` fence as a code block while streaming', async () => {
     const { container } = render(
       <Markdown text={'Voici :\n\n```python\ndef bonjour():\n    return "été"'} streaming />,
     );
@@ -11,8 +17,8 @@ describe('Markdown', () => {
     expect(code).not.toBeNull();
     expect(code!.textContent).toContain('def bonjour():');
     expect(code!.className).toContain('language-python');
-    // Highlighted as it grows.
-    expect(code!.querySelector('.hljs-keyword')).not.toBeNull();
+    // Highlighted as it grows, once its grammar has arrived.
+    await waitFor(() => expect(container.querySelector('pre code .hljs-keyword')).not.toBeNull());
   });
 
   it('renders headings, lists, GFM tables and links', () => {

@@ -1,12 +1,10 @@
-import { memo, useEffect, useMemo, useRef, useState, type ComponentProps } from 'react';
-import ReactMarkdown, { type Components, type ExtraProps } from 'react-markdown';
-import remarkGfm from 'remark-gfm';
-import remend from 'remend';
-import { splitBlocks, type MarkdownBlock } from '../../markdown/blocks';
-import { rehypeCodeHighlight } from '../../markdown/highlight';
-import { rehypeStreamingCursor } from '../../markdown/streamingCursor';
-import { safeUrl } from '../../markdown/urls';
-import { CodeBlock } from './CodeBlock';
+import { startTransition, useEffect, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { createRoot, type Root } from 'react-dom/client';
+import { chatStore } from '../../stores/chatStore';
+import type * as Renderer from './MarkdownRenderer';
+
+type RendererModule = typeof Renderer;
 
 interface MarkdownProps {
   text: string;
@@ -14,126 +12,117 @@ interface MarkdownProps {
   streaming?: boolean;
 }
 
+let renderer: RendererModule | null = null;
+let loading: Promise<RendererModule> | null = null;
+const listeners = new Set<() => void>();
+
 /**
- * Renders an answer as Markdown, block by block. Finished blocks are memoised, so while a long
- * answer streams only its last, growing block is parsed and rendered again.
+ * The Markdown pipeline (react-markdown, GFM, marked, the highlighter) is most of the page's JavaScript
+ * and none of it is needed to show the page or stream plain text. It is fetched in idle time after the
+ * page has loaded, or at once by the first answer that needs it; until then answers show as plain text.
+ */
+export function loadMarkdownRenderer(): Promise<RendererModule> {
+  if (renderer) return Promise.resolve(renderer);
+  loading ??= import('./MarkdownRenderer')
+    .then((module) => {
+      renderer = module;
+      for (const listener of listeners) listener();
+      return module;
+    })
+    .catch((error: unknown) => {
+      // Offline, or a new version deployed meanwhile: stay on plain text, try again on the next answer.
+      loading = null;
+      throw error;
+    });
+  return loading;
+}
+
+/**
+ * Renders an answer as Markdown once the pipeline is here, as plain text until then. When the pipeline
+ * arrives, a finished answer switches in a transition (React renders it in slices, however many answers
+ * are on the page); the streaming one at once.
  */
 export function Markdown({ text, streaming = false }: MarkdownProps) {
-  const previous = useRef<MarkdownBlock[]>([]);
-  const blocks = useMemo(() => {
-    const next = splitBlocks(text, previous.current);
-    previous.current = next;
-    return next;
-  }, [text]);
-
+  const [loaded, setLoaded] = useState(renderer);
+  useEffect(() => {
+    if (loaded) return;
+    if (renderer) {
+      setLoaded(renderer);
+      return;
+    }
+    const show = () => {
+      if (streaming) setLoaded(renderer);
+      else startTransition(() => setLoaded(renderer));
+    };
+    listeners.add(show);
+    loadMarkdownRenderer().catch(() => {});
+    return () => {
+      listeners.delete(show);
+    };
+  }, [loaded, streaming]);
+  if (loaded) return <loaded.MarkdownRenderer text={text} streaming={streaming} />;
   return (
-    <div className="markdown">
-      {blocks.map((block, index) => {
-        const live = streaming && index === blocks.length - 1;
-        return (
-          <MarkdownBlockView
-            key={index}
-            source={live ? heal(block) : block.source}
-            cursor={live}
-          />
-        );
-      })}
-      {streaming && blocks.length === 0 && (
-        <span className="streaming-cursor" data-testid="streaming-cursor" aria-hidden="true" />
-      )}
+    <div className="markdown whitespace-pre-wrap">
+      {text}
+      {streaming && <span className="streaming-cursor" data-testid="streaming-cursor" aria-hidden="true" />}
     </div>
   );
 }
 
-/** Closes unterminated emphasis, inline code and links so the growing block does not flicker. */
-function heal(block: MarkdownBlock): string {
-  // An open ``` fence already renders as a code block (CommonMark runs it to the end).
-  if (block.type === 'code') return block.source;
-  return remend(block.source, { linkMode: 'text-only', images: false });
-}
+const whenIdle: (callback: () => void) => void =
+  typeof requestIdleCallback === 'function' ? (cb) => requestIdleCallback(cb) : (cb) => setTimeout(cb, 50);
 
-const remarkPlugins = [remarkGfm];
-const rehypePlugins = [rehypeCodeHighlight];
-const rehypePluginsWithCursor = [rehypeCodeHighlight, rehypeStreamingCursor];
-
-const MarkdownBlockView = memo(function MarkdownBlockView({ source, cursor }: { source: string; cursor: boolean }) {
-  return (
-    <ReactMarkdown
-      remarkPlugins={remarkPlugins}
-      rehypePlugins={cursor ? rehypePluginsWithCursor : rehypePlugins}
-      urlTransform={(url) => safeUrl(url)}
-      components={components}
-    >
-      {source}
-    </ReactMarkdown>
-  );
-});
-
-function Link({ href, children, node: _node, ...rest }: ComponentProps<'a'> & ExtraProps) {
-  if (!href) return <span className="unsafe-link">{children}</span>;
-  return (
-    <a {...rest} href={href} target="_blank" rel="noopener noreferrer">
-      {children}
-    </a>
-  );
-}
-
-/** Images from a model could track the reader (or leak data in their URL): show a link instead. */
-function Image({ src, alt }: ComponentProps<'img'> & ExtraProps) {
-  const label = `Image : ${alt || 'sans description'}`;
-  if (typeof src !== 'string' || !src) return <span>[{label}]</span>;
-  return (
-    <a href={src} target="_blank" rel="noopener noreferrer">
-      [{label}]
-    </a>
-  );
-}
-
-function Table({ node: _node, ...rest }: ComponentProps<'table'> & ExtraProps) {
-  return (
-    <div className="table-wrapper">
-      <table {...rest} />
-    </div>
-  );
-}
-
-const components: Components = { a: Link, img: Image, pre: CodeBlock, table: Table };
-
-const WARM_UP_SAMPLE = [
-  '## Titre',
-  '',
-  'Un **paragraphe** avec un [lien](https://example.org), du `code` et une *emphase*.',
-  '',
-  '- un point',
-  '- un autre',
-  '',
-  '1. premier',
-  '2. second',
-  '',
-  '| Poste | Montant |',
-  '| --- | ---: |',
-  '| Subventions | 12 000 € |',
-  '',
-  '> Une citation.',
-  '',
-  '```csharp',
-  'var total = 12000 + 3500;',
-  '```',
-  '',
-].join('\n');
+/** A warm-up step runs in an idle period, and never while an answer streams (it would compete with its frames). */
+const idle = (step: () => void) =>
+  whenIdle(() => {
+    const { status } = chatStore.getState();
+    if (status === 'waiting' || status === 'streaming') setTimeout(() => idle(step), 250);
+    else step();
+  });
 
 /**
- * Renders a sample answer once, hidden, as the page starts. The first frames of a real answer then
- * run code the JavaScript engine has already compiled, instead of stalling on first use; the cost
- * (tens of milliseconds) is paid while the page loads, not while an answer streams.
+ * After the page has loaded, in idle time and one small step per idle period: fetch the pipeline, render
+ * each warm-up slice once (so that the first frames of a real answer run compiled code), then fetch and
+ * compile the highlighting grammars. No step is a long task, and the page never waits for any of them.
+ * The slices render in a container outside the document: nothing of them ever shows or can be found.
  */
 export function MarkdownWarmUp() {
-  const [done, setDone] = useState(false);
-  useEffect(() => setDone(true), []);
-  if (done) return null;
-  return (
-    <div hidden aria-hidden="true">
-      <Markdown text={WARM_UP_SAMPLE} />
-    </div>
-  );
+  useEffect(() => {
+    let cancelled = false;
+    // The pipeline's parts one per idle period (each is evaluated as its chunk arrives), then the renderer,
+    // which finds them loaded: no single evaluation of all of it.
+    const parts = [
+      () => import('marked'),
+      () => import('remend'),
+      () => import('lowlight'),
+      () => import('remark-gfm'),
+      () => import('react-markdown'),
+      () => loadMarkdownRenderer(),
+    ];
+    const load = () => {
+      const part = parts.shift();
+      if (cancelled) return;
+      if (!part) return idle(() => warm(0));
+      part().then(() => idle(load), () => {});
+    };
+    let root: Root | null = null;
+    const warm = (slice: number) => {
+      if (cancelled || !renderer) return;
+      if (slice >= renderer.warmUpSlices.length) {
+        root?.unmount();
+        renderer.warmUpHighlighter(idle);
+        return;
+      }
+      root ??= createRoot(document.createElement('div'));
+      const { WarmUpSlice, warmUpSlices } = renderer;
+      flushSync(() => root!.render(<WarmUpSlice source={warmUpSlices[slice]} />));
+      idle(() => warm(slice + 1));
+    };
+    idle(load);
+    return () => {
+      cancelled = true;
+      root?.unmount();
+    };
+  }, []);
+  return null;
 }

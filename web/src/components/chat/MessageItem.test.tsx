@@ -1,8 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi, beforeAll } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MessageItem } from './MessageItem';
 import type { ChatMessage } from '../../stores/chatStore';
+import { loadMarkdownRenderer } from './Markdown';
 
 const assistant = (patch: Partial<ChatMessage>): ChatMessage => ({
   id: 'a',
@@ -10,6 +11,11 @@ const assistant = (patch: Partial<ChatMessage>): ChatMessage => ({
   content: 'Réponse **partielle**',
   status: 'complete',
   ...patch,
+});
+
+// The Markdown pipeline loads after the page; these tests render it loaded.
+beforeAll(async () => {
+  await loadMarkdownRenderer();
 });
 
 describe('MessageItem', () => {

@@ -1,0 +1,54 @@
+namespace Therese.Bench;
+
+/// <summary>
+/// The command line. Default: every section, results into bench/results and the README.
+/// --quick: small samples, seconds, results into a temp folder (never the committed ones).
+/// </summary>
+public sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public bool Browser { get; init; } = true;
+    public bool Scale { get; init; } = true;
+    /// <summary>Only regenerate latest.md, the README table and the chart from an existing latest.json.</summary>
+    public bool RenderOnly { get; init; }
+    public required string OutputDir { get; init; }
+    public bool WriteReadme { get; init; }
+    public int[] ScaleLevels { get; init; } = [1000, 5000, 10000];
+    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, browser, scale), for profiling; results go to a temp folder.</summary>
+    public string? Only { get; init; }
+    /// <summary>--rounds N: rounds of section 1 (profiling).</summary>
+    public int? Rounds { get; init; }
+
+    public bool Runs(string section) => Only is null || Only == section;
+
+    public static BenchOptions Parse(string[] args, string repoRoot)
+    {
+        var quick = args.Contains("--quick");
+        var only = Value(args, "--only");
+        var output = Value(args, "--out") ?? (quick || only is not null
+            ? Path.Combine(Path.GetTempPath(), "therese-bench-quick")
+            : Path.Combine(repoRoot, "bench", "results"));
+        var levels = Value(args, "--scale-levels") is { } l ? l.Split(',').Select(int.Parse).ToArray() : quick ? [50] : [1000, 5000, 10000];
+        return new BenchOptions
+        {
+            Quick = quick,
+            Browser = !args.Contains("--no-browser") && (only is null || only == "browser"),
+            Scale = !args.Contains("--no-scale") && (only is null || only == "scale"),
+            RenderOnly = args.Contains("--render"),
+            OutputDir = output,
+            // Only a full run into the committed folder may rewrite the README.
+            WriteReadme = !quick && only is null && Value(args, "--out") is null,
+            Only = only,
+            Rounds = Value(args, "--rounds") is { } rounds ? int.Parse(rounds) : null,
+            ScaleLevels = levels,
+        };
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public string Mode => Quick ? "--quick" : "default";
+}

@@ -1,0 +1,48 @@
+using Therese.Bench.Scenarios;
+using static Therese.Bench.Report.Distribution;
+
+namespace Therese.Bench.Report;
+
+/// <summary>The goals of issue 12, each checked against the run's own figures.</summary>
+public static class Goals
+{
+    public static void Evaluate(BenchReport r)
+    {
+        var goals = new List<Goal>();
+        if (r.FirstToken is { } ft)
+        {
+            var gap = ft.ThereseAdded.P50 - ft.RelayAdded.P50;
+            goals.Add(new Goal("1a", "first token: THÉRÈSE's added time − the bare relay's, p50", "≤ 0.1 ms", $"{Ms(gap)} ms", gap <= 0.1));
+            goals.Add(new Goal("1b", "first token: added by THÉRÈSE over direct, p50", "≤ 0.5 ms", $"{Ms(ft.ThereseAdded.P50)} ms", ft.ThereseAdded.P50 <= 0.5));
+            goals.Add(new Goal("1c", "first token: added by THÉRÈSE over direct, p99", "≤ 2 ms", $"{Ms(ft.ThereseAdded.P99)} ms", ft.ThereseAdded.P99 <= 2));
+        }
+        if (r.Scale is { } sc)
+        {
+            foreach (var level in sc.Levels)
+            {
+                var lost = level.TokensLost + level.TokensReordered;
+                goals.Add(new Goal($"2{(level.Kind == ScaleKind.Throughput ? "t" : "")}-{level.Streams}", $"scale: {level.Streams:N0} concurrent streams ({level.Tps:0.#} tokens/s each), tokens lost or reordered, errors",
+                    "0 and 0", $"{lost} and {level.Errors}", lost == 0 && level.Errors == 0 && level.Completed == level.Streams));
+                if (level.Kind == ScaleKind.Capacity)
+                    goals.Add(new Goal($"2m-{level.Streams}", $"scale: server working set per stream at {level.Streams:N0} streams", "≤ 64 KB",
+                        $"{level.WorkingSetPerStreamKb:0.#} KB (GC heap {level.GcHeapPerStreamKb:0.#} KB)", level.WorkingSetPerStreamKb <= 64));
+            }
+            if (sc.Levels.FirstOrDefault(l => l.Streams == 1000 && l.Kind == ScaleKind.Capacity) is { } thousand)
+                goals.Add(new Goal("2d", "scale: added delay per token p99 at 1,000 streams (1 token/s, every stream open)", "≤ 1 ms", $"{Ms(thousand.AddedDelay.P99)} ms", thousand.AddedDelay.P99 <= 1));
+        }
+        if (r.Stop is { } st)
+            goals.Add(new Goal("3", $"stop: client abort → provider connection closed, p99 over {st.Runs} stops", "≤ 10 ms", $"{Ms(st.ToProviderClosed.P99)} ms", st.ToProviderClosed.P99 <= 10));
+        if (r.PageLoad is { } pl)
+        {
+            goals.Add(new Goal("4a", $"page load: loads with no long task over 50 ms, navigation → idle", $"{pl.Loads} of {pl.Loads}",
+                $"{pl.LoadsWithoutLongTask} of {pl.Loads} (longest {pl.LongestTaskMs:0} ms)", pl.LoadsWithoutLongTask == pl.Loads));
+            goals.Add(new Goal("4b", "page load: JavaScript to show the page and stream plain text (decoded)", "≤ 250 KB",
+                $"{pl.StartJsKb:0} KB{(pl.PlainTextWithStartJsOnly ? "" : " (plain text did NOT stream with it alone)")}", pl.StartJsKb <= 250 && pl.PlainTextWithStartJsOnly));
+        }
+        if (r.TokenToPaint is { } tp)
+            foreach (var rate in tp.Rates)
+                goals.Add(new Goal($"5-{rate.Tps}", $"token → paint at {rate.Tps:N0} tokens/s, p95 (final text exact)", "≤ 20 ms",
+                    $"{Ms(rate.Latency.P95)} ms{(rate.Exact ? "" : ", text NOT exact")}", rate.Latency.P95 <= 20 && rate.Exact));
+        r.Goals = goals;
+    }
+}

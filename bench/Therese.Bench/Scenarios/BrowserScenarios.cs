@@ -1,0 +1,28 @@
+using Therese.Bench.Browser;
+using Therese.Bench.Report;
+
+namespace Therese.Bench.Scenarios;
+
+/// <summary>Sections 7–9: the page in headless Chromium, one browser for all three.</summary>
+public static class BrowserScenarios
+{
+    public static async Task RunAsync(BenchContext ctx, BenchReport report)
+    {
+        try
+        {
+            var (playwright, browser) = await Chromium.LaunchAsync();
+            using (playwright)
+            await using (browser)
+            {
+                report.Run.Chromium = browser.Version;
+                report.PageLoad = await PageLoadScenario.RunAsync(ctx, browser);
+                report.BrowserStreaming = await BrowserStreamingScenario.RunAsync(ctx, browser);
+                report.TokenToPaint = await TokenToPaintScenario.RunAsync(ctx, browser);
+            }
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or Microsoft.Playwright.PlaywrightException)
+        {
+            ctx.Progress($"browser sections not measured: {ex.Message.Split('\n')[0]}");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Therese.Bench.Report;
+using Therese.Testing;
+
+namespace Therese.Bench.Scenarios;
+
+public sealed record StopResult(int Runs, Distribution ToProviderClosed, Distribution ToSaved, Distribution TokensAfterCancel,
+    Dictionary<string, int> Statuses, int SavedPrefixOk, double LoadAverage);
+
+/// <summary>Section 3: the client goes away; how long until the provider connection is closed, and until the answer is saved.</summary>
+public static class StopScenario
+{
+    private const string Directive = """{"tokens":2000,"tps":100,"ttft_ms":0}""";
+
+    public static async Task<StopResult> RunAsync(BenchContext ctx)
+    {
+        var runs = ctx.Options.Quick ? 10 : 200;
+        ctx.Progress($"3. stop latency: {runs} stops");
+        var load = Machine.Load1();
+        var closed = new List<double>(); var saved = new List<double>(); var after = new List<double>();
+        var statuses = new Dictionary<string, int>(); var prefixOk = 0;
+        for (var i = 0; i < runs; i++)
+        {
+            ctx.Fake.ClearLog();
+            var target = 2 + i * 7 % 11;
+            using var cts = new CancellationTokenSource();
+            var s = await ChatStreamReader.OpenAsync(ctx.Http, new { content = BenchContext.Message(Directive) }, cts.Token);
+            while (s.Deltas.Count() < target) await s.NextAsync();
+            var clientText = s.Text;
+            var conversationId = s.ConversationId!;
+            var live = ctx.Fake.Requests.Single();
+            var sentAtCancel = live.TokensSent;
+            var cancelAt = DateTimeOffset.UtcNow;
+            var cancelTicks = Stopwatch.GetTimestamp();
+            await cts.CancelAsync();
+            await s.DisposeAsync();
+            var r = await ctx.Fake.WaitForRequestAsync(x => x.DisconnectedAt is not null, TimeSpan.FromSeconds(10));
+            closed.Add((r.DisconnectedAt!.Value - cancelAt).TotalMilliseconds);
+            string status = "streaming", text = "";
+            while (Stopwatch.GetElapsedTime(cancelTicks) < TimeSpan.FromSeconds(5))
+            {
+                var conv = JsonDocument.Parse(await ctx.Http.GetStringAsync($"/api/conversations/{conversationId}")).RootElement;
+                var last = conv.GetProperty("messages").EnumerateArray().Last();
+                status = last.GetProperty("status").GetString()!;
+                text = last.GetProperty("content").GetString() ?? "";
+                if (status != "streaming")
+                {
+                    saved.Add(Stopwatch.GetElapsedTime(cancelTicks).TotalMilliseconds);
+                    break;
+                }
+                await Task.Delay(5);
+            }
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+            if (text.StartsWith(clientText, StringComparison.Ordinal)) prefixOk++;
+            // Whatever the fake sent after the cancel would be billed (it sends nothing once it has seen the disconnect).
+            after.Add(r.TokensSent - sentAtCancel);
+        }
+        return new StopResult(runs, Distribution.Of(closed), Distribution.Of(saved), Distribution.Of(after), statuses, prefixOk,
+            Math.Max(load, Machine.Load1()));
+    }
+
+    public static void Write(Md md, StopResult r)
+    {
+        md.Line("## 3. Stop");
+        md.Line();
+        md.Line($"{r.Runs} answers of 2,000 tokens at 100 tokens/s. The client (HttpClient with `SocketsHttpHandler {{ MaxResponseDrainSize = 0 }}`,");
+        md.Line("as a browser closes its connection) reads 2 to 12 `delta` events, then cancels and disposes the response.");
+        md.Line("*Client abort → provider connection closed* = fake `DisconnectedAt` (its Kestrel saw the request aborted) − the moment the client cancelled:");
+        md.Line($"the time during which the provider could still generate and bill. Load average (1 min) during the section: {r.LoadAverage:0.00}.");
+        md.Line();
+        md.Line(Distribution.Header);
+        md.Line(r.ToProviderClosed.Row("client abort → provider connection closed"));
+        md.Line(r.ToSaved.Row("client abort → answer saved with its final status (API polled every 5 ms)"));
+        md.Line();
+        md.Line($"Tokens the fake sent after the cancel: p50 {r.TokensAfterCancel.P50:0}, p99 {r.TokensAfterCancel.P99:0}, max {r.TokensAfterCancel.Max:0} (one token is 10 ms).");
+        md.Line($"Final status saved: {string.Join(", ", r.Statuses.Select(kv => $"{kv.Key} × {kv.Value}"))}; the saved text starts with exactly what the client received in {r.SavedPrefixOk}/{r.Runs} runs.");
+        md.Line();
+    }
+}
