@@ -1,3 +1,5 @@
+using RedisRateLimiting;
+using StackExchange.Redis;
 using Microsoft.EntityFrameworkCore;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
@@ -64,6 +66,14 @@ public static class AccountsExtensions
                 var person = CurrentUser.From(http).OwnerId;
                 if (person is null) return RateLimitPartition.GetNoLimiter("personal");
                 var perMinute = http.RequestServices.GetRequiredService<IOptions<TeamOptions>>().Value.MessagesPerMinute;
+                // Several instances: one count per person for all of them, in Redis.
+                if (http.RequestServices.GetService<IConnectionMultiplexer>() is { } redis)
+                    return RedisRateLimitPartition.GetFixedWindowRateLimiter("therese:messages:" + person, _ => new RedisFixedWindowRateLimiterOptions
+                    {
+                        ConnectionMultiplexerFactory = () => redis,
+                        PermitLimit = perMinute,
+                        Window = TimeSpan.FromMinutes(1),
+                    });
                 return RateLimitPartition.GetFixedWindowLimiter(person, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = perMinute,

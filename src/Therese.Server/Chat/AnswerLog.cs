@@ -21,6 +21,9 @@ public interface IAnswerLog
     /// </summary>
     LogRead ReadAfter(long afterId, bool coalesce = false);
 
+    /// <summary><see cref="ReadAfter"/> for logs that live elsewhere (a Redis stream); in memory it completes at once.</summary>
+    ValueTask<LogRead> ReadAfterAsync(long afterId, bool coalesce, CancellationToken ct) => new(ReadAfter(afterId, coalesce));
+
     /// <summary>A follower's wake-ups, reused for each of its waits; dispose it when the follower leaves.</summary>
     ILogSubscription Subscribe();
 

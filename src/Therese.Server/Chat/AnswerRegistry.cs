@@ -7,9 +7,12 @@ using Therese.Server.Web;
 namespace Therese.Server.Chat;
 
 /// <summary>A place among the answers being written, taken before an answer starts and given back when it ends.</summary>
-public sealed class AnswerSlot(Action release) : IDisposable
+public sealed class AnswerSlot(string client, Action release) : IDisposable
 {
     private int _released;
+
+    /// <summary>Whose limit it counts against.</summary>
+    public string Client => client;
 
     public void Dispose()
     {
@@ -24,6 +27,7 @@ public sealed class ConversationLock(IStreamState state, string conversationId)
     private int _released;
 
     public string ConversationId => conversationId;
+    public string Owner => _owner;
 
     public bool TryAcquire() => state.TryLockConversation(conversationId, _owner);
 
@@ -47,8 +51,6 @@ public sealed class AnswerRegistry : IHostedService
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger<AnswerRun> _logger;
     private readonly LimitsOptions _limits;
-    private readonly Lock _slotsGate = new();
-    private readonly Dictionary<string, int> _slotsByClient = [];
     private int _slots;
 
     public AnswerRegistry(IStreamState state, AnswerStore store, TimeProvider clock, IOptions<ChatStreamOptions> options,
@@ -76,20 +78,16 @@ public sealed class AnswerRegistry : IHostedService
     /// </summary>
     public AnswerSlot? TryTakeSlot(string client)
     {
-        lock (_slotsGate)
+        // The server's capacity is this instance's; a client's share counts on every instance.
+        if (Interlocked.Increment(ref _slots) > _limits.MaxConcurrentAnswers || !_state.TryTakeClientSlot(client, _limits.MaxConcurrentAnswersPerClient))
         {
-            _slotsByClient.TryGetValue(client, out var mine);
-            if (_slots >= _limits.MaxConcurrentAnswers || mine >= _limits.MaxConcurrentAnswersPerClient) return null;
-            _slots++;
-            _slotsByClient[client] = mine + 1;
+            Interlocked.Decrement(ref _slots);
+            return null;
         }
-        return new AnswerSlot(() =>
+        return new AnswerSlot(client, () =>
         {
-            lock (_slotsGate)
-            {
-                _slots--;
-                if (--_slotsByClient[client] == 0) _slotsByClient.Remove(client);
-            }
+            _state.ReleaseClientSlot(client);
+            Interlocked.Decrement(ref _slots);
         });
     }
 
@@ -127,9 +125,10 @@ public sealed class AnswerRegistry : IHostedService
                 slot.Dispose();
                 return Task.CompletedTask;
             },
+            FollowedElsewhere = () => _state.IsFollowedElsewhereAsync(turn.AssistantId),
         };
         _runs[run.MessageId] = run;
-        var stopRequests = _state.OnStopRequested(run.MessageId, () => run.Stop(StopCause.User));
+        var stopRequests = _state.Run(new LiveAnswer(run.MessageId, run.ConversationId, held.Owner, slot.Client, () => run.Stop(StopCause.User)));
         run.Start();
         _ = run.Completion.ContinueWith(_ =>
         {

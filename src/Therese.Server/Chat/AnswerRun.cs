@@ -58,6 +58,9 @@ public sealed class AnswerRun : IDisposable
     /// <summary>Runs when the outcome is known and saved, before followers hear of it (frees the conversation).</summary>
     public Func<Task>? BeforeEnd { get; init; }
 
+    /// <summary>Several instances: whether a request on another instance follows this answer (then it is not abandoned).</summary>
+    public Func<Task<bool>>? FollowedElsewhere { get; init; }
+
     /// <summary>Starts reading the provider. The start event is logged before this returns.</summary>
     public AnswerRun Start()
     {
@@ -121,14 +124,46 @@ public sealed class AnswerRun : IDisposable
         {
             if (--_followers > 0 || Ended) return;
             _grace?.Dispose();
-            _grace = _clock.CreateTimer(static state =>
-            {
-                var run = (AnswerRun)state!;
-                lock (run._gate)
-                    if (run._followers > 0) return;
-                run.Stop(StopCause.Abandoned);
-            }, this, TimeSpan.FromSeconds(_options.ResumeGraceSeconds), Timeout.InfiniteTimeSpan);
+            ArmGrace();
         }
+    }
+
+    /// <summary>Nobody follows here: after the grace period, the answer stops unless someone came back (here or elsewhere).</summary>
+    private void ArmGrace()
+    {
+        _grace?.Dispose();
+        _grace = _clock.CreateTimer(static state => _ = ((AnswerRun)state!).GraceExpiredAsync(),
+            this, TimeSpan.FromSeconds(_options.ResumeGraceSeconds), Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task GraceExpiredAsync()
+    {
+        lock (_gate)
+            if (_followers > 0 || Ended) return;
+        var elsewhere = false;
+        if (FollowedElsewhere is { } followed)
+        {
+            try
+            {
+                elsewhere = await followed();
+            }
+            catch (Exception ex)
+            {
+                // The shared state cannot say: keep writing rather than drop an answer someone may read.
+                _logger.LogWarning(ex, "Could not learn whether answer {MessageId} is followed on another instance", MessageId);
+                elsewhere = true;
+            }
+        }
+        lock (_gate)
+        {
+            if (_followers > 0 || Ended) return;
+            if (elsewhere)
+            {
+                ArmGrace();
+                return;
+            }
+        }
+        Stop(StopCause.Abandoned);
     }
 
     private sealed class Follower(AnswerRun run, bool resumable) : IDisposable

@@ -45,8 +45,9 @@ public static class ChatApi
         if (!await s.OwnsAnswerAsync(messageId, ct)) return UnknownAnswer;
         if (s.Registry.TryGet(messageId, out var run))
             return EventStream(http, s, run.Log, after, run.Follow(resumable: true));
+        // Another instance writes it (or wrote it a moment ago): its log is shared.
         if (s.State.FindLog(messageId) is { } log)
-            return EventStream(http, s, log, after, follower: null);
+            return EventStream(http, s, log, after, s.State.FollowElsewhere(messageId));
 
         // Ended and freed: replay the saved answer as a fresh start carrying all its text, then its end.
         var saved = await s.Store.FindAnswerAsync(messageId, ct);
@@ -164,7 +165,7 @@ public static class ChatApi
         var replay = true;
         while (true)
         {
-            var read = log.ReadAfter(cursor, coalesce: replay);
+            var read = await log.ReadAfterAsync(cursor, replay, ct);
             replay = false;
             foreach (var e in read.Events)
             {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Therese.Server.Chat;
 
 public static class ChatExtensions
@@ -8,7 +10,8 @@ public static class ChatExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TurnPlanner>();
         builder.Services.AddSingleton<AnswerStore>();
-        builder.Services.AddSingleton<IStreamState, InMemoryStreamState>();
+        // One instance: in memory. AddCluster registers the Redis one first when configured.
+        builder.Services.TryAddSingleton<IStreamState, InMemoryStreamState>();
         // Registered after the message writer, so it stops first: answers end and are saved before the writer drains.
         builder.Services.AddSingleton<AnswerRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AnswerRegistry>());

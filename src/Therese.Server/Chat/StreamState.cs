@@ -2,10 +2,17 @@ using System.Collections.Concurrent;
 
 namespace Therese.Server.Chat;
 
+/// <summary>An answer this instance is writing, as the shared state knows it.</summary>
+/// <param name="LockOwner">Who holds its conversation (<see cref="IStreamState.TryLockConversation"/>).</param>
+/// <param name="Client">Whose limit it counts against (the person in team mode, the IP address otherwise).</param>
+/// <param name="Stop">Stops the answer (a Stop asked through any instance).</param>
+public sealed record LiveAnswer(string MessageId, string ConversationId, string LockOwner, string Client, Action Stop);
+
 /// <summary>
 /// What every THÉRÈSE instance must see of the answers being written: their event logs, which
-/// conversation is busy, and Stop requests. In memory by default; docs/scaling.md describes the
-/// Redis implementation for several instances. Nothing else about live answers is shared.
+/// conversation is busy, how many answers each client has, Stop requests, and who follows an answer.
+/// <see cref="InMemoryStreamState"/> for one instance; Cluster/RedisStreamState for several
+/// (docs/scaling.md). Nothing else about live answers is shared.
 /// </summary>
 public interface IStreamState
 {
@@ -23,11 +30,22 @@ public interface IStreamState
 
     void UnlockConversation(string conversationId, string owner);
 
-    /// <summary>Asks whichever instance runs the answer to stop it. False when no instance runs it.</summary>
+    /// <summary>One more answer for this client, unless it already has <paramref name="limit"/> (on every instance together).</summary>
+    bool TryTakeClientSlot(string client, int limit);
+
+    void ReleaseClientSlot(string client);
+
+    /// <summary>This instance writes the answer until the returned registration is disposed; Stop requests reach it.</summary>
+    IDisposable Run(LiveAnswer answer);
+
+    /// <summary>Asks whichever instance writes the answer to stop it. False when no instance writes it.</summary>
     bool RequestStop(string messageId);
 
-    /// <summary>This instance runs the answer and stops it when asked (from any instance).</summary>
-    IDisposable OnStopRequested(string messageId, Action stop);
+    /// <summary>A request here follows an answer that another instance writes (so that instance does not give up on it).</summary>
+    IDisposable FollowElsewhere(string messageId);
+
+    /// <summary>Whether a request on another instance follows the answer (its writer decides whether it was abandoned).</summary>
+    Task<bool> IsFollowedElsewhereAsync(string messageId);
 }
 
 /// <summary>The state of live answers for a single instance.</summary>
@@ -35,7 +53,9 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
 {
     private readonly ConcurrentDictionary<string, AnswerLog> _logs = new();
     private readonly ConcurrentDictionary<string, string> _busy = new();
-    private readonly ConcurrentDictionary<string, Action> _stops = new();
+    private readonly ConcurrentDictionary<string, LiveAnswer> _running = new();
+    private readonly Lock _slotsGate = new();
+    private readonly Dictionary<string, int> _slots = [];
 
     public IAnswerLog CreateLog(string messageId)
     {
@@ -66,21 +86,53 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
     public void UnlockConversation(string conversationId, string owner) =>
         _busy.TryRemove(new KeyValuePair<string, string>(conversationId, owner));
 
+    public bool TryTakeClientSlot(string client, int limit)
+    {
+        lock (_slotsGate)
+        {
+            _slots.TryGetValue(client, out var mine);
+            if (mine >= limit) return false;
+            _slots[client] = mine + 1;
+            return true;
+        }
+    }
+
+    public void ReleaseClientSlot(string client)
+    {
+        lock (_slotsGate)
+            if (_slots.TryGetValue(client, out var mine))
+            {
+                if (mine <= 1) _slots.Remove(client);
+                else _slots[client] = mine - 1;
+            }
+    }
+
+    public IDisposable Run(LiveAnswer answer)
+    {
+        _running[answer.MessageId] = answer;
+        return new Registration(() => _running.TryRemove(answer.MessageId, out _));
+    }
+
     public bool RequestStop(string messageId)
     {
-        if (!_stops.TryGetValue(messageId, out var stop)) return false;
-        stop();
+        if (!_running.TryGetValue(messageId, out var answer)) return false;
+        answer.Stop();
         return true;
     }
 
-    public IDisposable OnStopRequested(string messageId, Action stop)
-    {
-        _stops[messageId] = stop;
-        return new Registration(() => _stops.TryRemove(messageId, out _));
-    }
+    public IDisposable FollowElsewhere(string messageId) => Registration.None;
 
-    private sealed class Registration(Action dispose) : IDisposable
+    public Task<bool> IsFollowedElsewhereAsync(string messageId) => Task.FromResult(false);
+}
+
+/// <summary>Runs an action once, when disposed.</summary>
+public sealed class Registration(Action dispose) : IDisposable
+{
+    public static readonly IDisposable None = new Registration(() => { });
+    private int _disposed;
+
+    public void Dispose()
     {
-        public void Dispose() => dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) dispose();
     }
 }

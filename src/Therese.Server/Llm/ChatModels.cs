@@ -47,8 +47,13 @@ public sealed class ChatModels(SettingsStore store, ConfiguredSettings configure
     public async Task<ActiveModel> SaveAsync(SettingsPatch patch, CancellationToken ct)
     {
         await store.SaveAsync(patch, ct);
-        return await ReloadAsync(ct);
+        var model = await ReloadAsync(ct);
+        Saved?.Invoke();
+        return model;
     }
+
+    /// <summary>Settings were saved here (several instances: the others reload them).</summary>
+    public event Action? Saved;
 
     /// <summary>The settings in force with unsaved values on top (to test them or list their models).</summary>
     public async Task<ResolvedSettings> PreviewAsync(SettingsPatch patch, CancellationToken ct) =>
