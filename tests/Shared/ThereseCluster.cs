@@ -55,6 +55,9 @@ public sealed class ThereseCluster : IAsyncDisposable
                 ["Therese:Storage:Provider"] = "postgres",
                 ["ConnectionStrings:Therese"] = connection,
                 ["Therese:Redis:Configuration"] = redis.Configuration,
+                // A killed instance is noticed within 2 s (1 s heartbeats would do; tests want it quick).
+                ["Therese:Redis:LivenessSeconds"] = "2",
+                ["Therese:Redis:HeartbeatSeconds"] = "0.5",
                 ["Therese:Mode"] = "team",
                 ["Therese:Team:AdminEmail"] = AdminEmail,
                 ["Therese:Team:AdminPassword"] = AdminPassword,

@@ -124,6 +124,8 @@ public static class AccountsExtensions
             // Several instances started together on one database: another one created the admin first.
             return;
         }
+        // Another instance may have created it between the check and this attempt (Identity then says the address is taken).
+        if (user is null && users.Users.Any()) return;
         if (user is null)
             throw new InvalidOperationException(
                 "Therese:Team:AdminEmail and Therese:Team:AdminPassword could not create the first admin (a valid e-mail and a password of at least 10 characters are needed).");

@@ -6,19 +6,24 @@ namespace Therese.Server.Accounts;
 /// <summary>Tokens used per person and day, counted from each answer's own usage; and what is left of a monthly budget.</summary>
 public sealed class UsageLedger(IDbContextFactory<ThereseDb> dbs, TimeProvider clock)
 {
-    /// <summary>Adds one answer's tokens to today's line (inside the writer's transaction).</summary>
+    /// <summary>
+    /// Adds one answer's tokens to today's line (inside the writer's transaction), in one statement: several
+    /// instances may end answers of the same person at the same moment. INSERT … ON CONFLICT DO UPDATE is the
+    /// same in SQLite and PostgreSQL; the names come from the EF model.
+    /// </summary>
     public async Task RecordAsync(ThereseDb db, string userId, long inputTokens, long outputTokens)
     {
         var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var updated = await db.Usage.Where(u => u.UserId == userId && u.Day == day).ExecuteUpdateAsync(s => s
-            .SetProperty(u => u.InputTokens, u => u.InputTokens + inputTokens)
-            .SetProperty(u => u.OutputTokens, u => u.OutputTokens + outputTokens)
-            .SetProperty(u => u.Answers, u => u.Answers + 1));
-        if (updated == 0)
-        {
-            db.Usage.Add(new UsageDay { UserId = userId, Day = day, InputTokens = inputTokens, OutputTokens = outputTokens, Answers = 1 });
-            await db.SaveChangesAsync();
-        }
+        var entity = db.Model.FindEntityType(typeof(UsageDay))!;
+        var table = entity.GetTableName();
+        string Column(string property) => "\"" + entity.FindProperty(property)!.GetColumnName() + "\"";
+        string Add(string property) => $"{Column(property)} = \"{table}\".{Column(property)} + excluded.{Column(property)}";
+        var sql =
+            $"INSERT INTO \"{table}\" ({Column(nameof(UsageDay.UserId))}, {Column(nameof(UsageDay.Day))}, {Column(nameof(UsageDay.InputTokens))}, " +
+            $"{Column(nameof(UsageDay.OutputTokens))}, {Column(nameof(UsageDay.Answers))}) VALUES ({{0}}, {{1}}, {{2}}, {{3}}, 1) " +
+            $"ON CONFLICT ({Column(nameof(UsageDay.UserId))}, {Column(nameof(UsageDay.Day))}) DO UPDATE SET " +
+            $"{Add(nameof(UsageDay.InputTokens))}, {Add(nameof(UsageDay.OutputTokens))}, {Add(nameof(UsageDay.Answers))}";
+        await db.Database.ExecuteSqlRawAsync(sql, userId, day, inputTokens, outputTokens);
     }
 
     /// <summary>This person has a monthly budget and has used it up.</summary>

@@ -29,7 +29,7 @@ public sealed class ConversationLock(IStreamState state, string conversationId)
     public string ConversationId => conversationId;
     public string Owner => _owner;
 
-    public bool TryAcquire() => state.TryLockConversation(conversationId, _owner);
+    public ValueTask<bool> TryAcquireAsync() => state.TryLockConversationAsync(conversationId, _owner);
 
     public void Release()
     {
@@ -76,10 +76,10 @@ public sealed class AnswerRegistry : IHostedService
     /// A place for one more answer from this client (its IP address), or null when the server already writes
     /// Therese:Limits:MaxConcurrentAnswers answers, or this client MaxConcurrentAnswersPerClient.
     /// </summary>
-    public AnswerSlot? TryTakeSlot(string client)
+    public async ValueTask<AnswerSlot?> TryTakeSlotAsync(string client)
     {
         // The server's capacity is this instance's; a client's share counts on every instance.
-        if (Interlocked.Increment(ref _slots) > _limits.MaxConcurrentAnswers || !_state.TryTakeClientSlot(client, _limits.MaxConcurrentAnswersPerClient))
+        if (Interlocked.Increment(ref _slots) > _limits.MaxConcurrentAnswers || !await _state.TryTakeClientSlotAsync(client, _limits.MaxConcurrentAnswersPerClient))
         {
             Interlocked.Decrement(ref _slots);
             return null;
@@ -92,31 +92,29 @@ public sealed class AnswerRegistry : IHostedService
     }
 
     /// <summary>Reserves a conversation for the next answer; null when one is already being written there.</summary>
-    public ConversationLock? TryLock(string conversationId)
+    public async ValueTask<ConversationLock?> TryLockAsync(string conversationId)
     {
         var held = new ConversationLock(_state, conversationId);
-        return held.TryAcquire() ? held : null;
+        return await held.TryAcquireAsync() ? held : null;
     }
 
     /// <summary>
-    /// Like <see cref="TryLock"/>, but an answer that was just stopped (Stop, or its client left) is let
+    /// Like <see cref="TryLockAsync"/>, but an answer that was just stopped (Stop, or its client left) is let
     /// finish saving first: « Continuer » right after Stop is not a conflict.
     /// </summary>
     public async Task<ConversationLock?> LockAsync(string conversationId, CancellationToken ct)
     {
-        if (TryLock(conversationId) is { } held) return held;
+        if (await TryLockAsync(conversationId) is { } held) return held;
         var ending = _runs.Values.FirstOrDefault(r => r.ConversationId == conversationId && r.Ending);
         if (ending is null) return null;
         Task ended = ending.Completion.WaitAsync(TimeSpan.FromSeconds(5), ct);
         await ended.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return TryLock(conversationId);
+        return await TryLockAsync(conversationId);
     }
 
     /// <summary>Starts the answer in the background. The conversation and the slot stay taken until its end.</summary>
-    public AnswerRun Start(ChatTurn turn, ConversationLock? held, AnswerSlot slot)
+    public AnswerRun Start(ChatTurn turn, ConversationLock held, AnswerSlot slot)
     {
-        // A new conversation is reserved too: nobody else knows its id yet, so this cannot fail.
-        held ??= TryLock(turn.ConversationId) ?? throw new InvalidOperationException("A new conversation was already busy.");
         var run = new AnswerRun(turn, _state.CreateLog(turn.AssistantId), _store, _clock, _options, _idleTimeout, _logger)
         {
             BeforeEnd = () =>

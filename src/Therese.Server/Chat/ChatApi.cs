@@ -46,7 +46,7 @@ public static class ChatApi
         if (s.Registry.TryGet(messageId, out var run))
             return EventStream(http, s, run.Log, after, run.Follow(resumable: true));
         // Another instance writes it (or wrote it a moment ago): its log is shared.
-        if (s.State.FindLog(messageId) is { } log)
+        if (await s.State.FindLogAsync(messageId) is { } log)
             return EventStream(http, s, log, after, s.State.FollowElsewhere(messageId));
 
         // Ended and freed: replay the saved answer as a fresh start carrying all its text, then its end.
@@ -67,13 +67,44 @@ public static class ChatApi
             var outcome = await run.Completion.WaitAsync(ct);
             return TypedResults.Ok(new StopAnswer(messageId, outcome.Status));
         }
-        if (s.State.RequestStop(messageId)) return TypedResults.Accepted((string?)null, new StopAnswer(messageId, MessageStatus.Streaming));
+        if (await s.State.RequestStopAsync(messageId))
+        {
+            // Another instance writes it: wait for its end to reach the shared log, as a Stop here waits for the run,
+            // so that « Continuer » right after finds the conversation free.
+            if (await s.State.FindLogAsync(messageId) is { } log && await EndStatusAsync(log, TimeSpan.FromSeconds(5), ct) is { } status)
+                return TypedResults.Ok(new StopAnswer(messageId, status));
+            return TypedResults.Accepted((string?)null, new StopAnswer(messageId, MessageStatus.Streaming));
+        }
         var saved = await s.Store.FindAnswerAsync(messageId, ct);
         // Stopping an answer that has already ended is harmless.
         return saved is null ? UnknownAnswer : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
     }
 
     private static readonly IResult UnknownAnswer = Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.");
+
+    /// <summary>The status an answer ended with, read from its log's end event; null if it has not ended within <paramref name="timeout"/>.</summary>
+    private static async Task<string?> EndStatusAsync(IAnswerLog log, TimeSpan timeout, CancellationToken ct)
+    {
+        using var changes = log.Subscribe();
+        var deadline = DateTime.UtcNow + timeout;
+        long cursor = 0;
+        while (true)
+        {
+            var read = await log.ReadAfterAsync(cursor, coalesce: true, ct);
+            if (read.Events.Count > 0) cursor = read.Events[^1].Id;
+            if (read.Ended)
+                return read.Events[^1].Event switch
+                {
+                    DoneEvent { StopReason: "user_stopped" } => MessageStatus.Stopped,
+                    DoneEvent => MessageStatus.Complete,
+                    ErrorEvent { Error.Code: "interrupted" } => MessageStatus.Interrupted,
+                    _ => MessageStatus.Error,
+                };
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return null;
+            await changes.WaitAsync(cursor, left, ct);
+        }
+    }
 
     private static async Task<IResult> Message(HttpContext http, [AsParameters] ChatServices s)
     {
@@ -110,7 +141,7 @@ public static class ChatApi
             return (null, null, Refused(TurnRefusal.BudgetExhausted));
 
         // Limits count per person in team mode, per address otherwise.
-        var slot = s.Registry.TryTakeSlot(s.User.OwnerId ?? http.Connection.RemoteIpAddress?.ToString() ?? "local");
+        var slot = await s.Registry.TryTakeSlotAsync(s.User.OwnerId ?? http.Connection.RemoteIpAddress?.ToString() ?? "local");
         if (slot is null) return (null, null, TooManyStreams(http, limits));
         ConversationLock? held = null;
         if (request.ConversationId is { Length: > 0 } conversationId && (held = await s.Registry.LockAsync(conversationId, http.RequestAborted)) is null)
@@ -125,7 +156,13 @@ public static class ChatApi
             slot.Dispose();
             return (null, null, Refused(refusal!));
         }
-        return (s.Registry.Start(turn, held, slot), request, null);
+        // A new conversation is reserved too (nobody else knows its id yet, so this does not fail).
+        if ((held ??= await s.Registry.TryLockAsync(turn.ConversationId)) is not { } reserved)
+        {
+            slot.Dispose();
+            return (null, null, Refused(TurnRefusal.Busy));
+        }
+        return (s.Registry.Start(turn, reserved, slot), request, null);
     }
 
     private static IResult TooManyStreams(HttpContext http, LimitsOptions limits)
@@ -242,8 +279,10 @@ public static class ChatApi
         {
             if (User.OwnerId is null) return true;
             await using var db = await Dbs.CreateDbContextAsync(ct);
-            return await db.Messages.AnyAsync(m => m.Id == messageId
-                && db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == User.OwnerId), ct);
+            if (await db.Messages.AnyAsync(m => m.Id == messageId
+                && db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == User.OwnerId), ct)) return true;
+            // Its rows are written a moment after it starts: an answer being written counts against its person.
+            return await State.ClientOfAsync(messageId) == User.OwnerId;
         }
     }
 }

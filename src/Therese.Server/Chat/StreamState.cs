@@ -20,18 +20,21 @@ public interface IStreamState
     IAnswerLog CreateLog(string messageId);
 
     /// <summary>The log of a live or recently ended answer, or null once it has been freed (or never existed).</summary>
-    IAnswerLog? FindLog(string messageId);
+    ValueTask<IAnswerLog?> FindLogAsync(string messageId);
 
     /// <summary>Frees an ended answer's log after the replay window.</summary>
     void FreeLog(string messageId, TimeSpan after);
 
+    // What a request waits for is asynchronous (a round trip to Redis with several instances); what
+    // only announces something (unlock, release, run, follow) is sent without waiting.
+
     /// <summary>One answer per conversation at a time: false when another one is being written.</summary>
-    bool TryLockConversation(string conversationId, string owner);
+    ValueTask<bool> TryLockConversationAsync(string conversationId, string owner);
 
     void UnlockConversation(string conversationId, string owner);
 
     /// <summary>One more answer for this client, unless it already has <paramref name="limit"/> (on every instance together).</summary>
-    bool TryTakeClientSlot(string client, int limit);
+    ValueTask<bool> TryTakeClientSlotAsync(string client, int limit);
 
     void ReleaseClientSlot(string client);
 
@@ -39,7 +42,10 @@ public interface IStreamState
     IDisposable Run(LiveAnswer answer);
 
     /// <summary>Asks whichever instance writes the answer to stop it. False when no instance writes it.</summary>
-    bool RequestStop(string messageId);
+    ValueTask<bool> RequestStopAsync(string messageId);
+
+    /// <summary>The client (in team mode, the person) of an answer being written on any instance; null when none writes it.</summary>
+    ValueTask<string?> ClientOfAsync(string messageId);
 
     /// <summary>A request here follows an answer that another instance writes (so that instance does not give up on it).</summary>
     IDisposable FollowElsewhere(string messageId);
@@ -64,7 +70,7 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
         return log;
     }
 
-    public IAnswerLog? FindLog(string messageId) => _logs.TryGetValue(messageId, out var log) ? log : null;
+    public ValueTask<IAnswerLog?> FindLogAsync(string messageId) => new(_logs.TryGetValue(messageId, out var log) ? log : null);
 
     public void FreeLog(string messageId, TimeSpan after)
     {
@@ -81,19 +87,19 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
         }, null, after, Timeout.InfiniteTimeSpan);
     }
 
-    public bool TryLockConversation(string conversationId, string owner) => _busy.TryAdd(conversationId, owner);
+    public ValueTask<bool> TryLockConversationAsync(string conversationId, string owner) => new(_busy.TryAdd(conversationId, owner));
 
     public void UnlockConversation(string conversationId, string owner) =>
         _busy.TryRemove(new KeyValuePair<string, string>(conversationId, owner));
 
-    public bool TryTakeClientSlot(string client, int limit)
+    public ValueTask<bool> TryTakeClientSlotAsync(string client, int limit)
     {
         lock (_slotsGate)
         {
             _slots.TryGetValue(client, out var mine);
-            if (mine >= limit) return false;
+            if (mine >= limit) return new(false);
             _slots[client] = mine + 1;
-            return true;
+            return new(true);
         }
     }
 
@@ -113,12 +119,14 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
         return new Registration(() => _running.TryRemove(answer.MessageId, out _));
     }
 
-    public bool RequestStop(string messageId)
+    public ValueTask<bool> RequestStopAsync(string messageId)
     {
-        if (!_running.TryGetValue(messageId, out var answer)) return false;
+        if (!_running.TryGetValue(messageId, out var answer)) return new(false);
         answer.Stop();
-        return true;
+        return new(true);
     }
+
+    public ValueTask<string?> ClientOfAsync(string messageId) => new(_running.TryGetValue(messageId, out var answer) ? answer.Client : null);
 
     public IDisposable FollowElsewhere(string messageId) => Registration.None;
 

@@ -61,10 +61,10 @@ public sealed class RedisStreamState : IStreamState
         return new MirroredLog(log, messageId, Keys, Redis, Json);
     }
 
-    public IAnswerLog? FindLog(string messageId)
+    public async ValueTask<IAnswerLog?> FindLogAsync(string messageId)
     {
         if (_local.TryGetValue(messageId, out var log)) return log;
-        return Db.KeyExists(Keys.Log(messageId)) ? new RemoteLog(messageId, this) : null;
+        return await Db.KeyExistsAsync(Keys.Log(messageId)) ? new RemoteLog(messageId, this) : null;
     }
 
     public void FreeLog(string messageId, TimeSpan after)
@@ -86,14 +86,14 @@ public sealed class RedisStreamState : IStreamState
 
     private string LockValue(string owner) => InstanceId + "|" + owner;
 
-    public bool TryLockConversation(string conversationId, string owner) =>
-        Db.StringSet(Keys.Busy(conversationId), LockValue(owner), when: When.NotExists);
+    public async ValueTask<bool> TryLockConversationAsync(string conversationId, string owner) =>
+        await Db.StringSetAsync(Keys.Busy(conversationId), LockValue(owner), when: When.NotExists);
 
     public void UnlockConversation(string conversationId, string owner) =>
         Db.ScriptEvaluate(Scripts.DeleteIfEquals, [Keys.Busy(conversationId)], [LockValue(owner)], CommandFlags.FireAndForget);
 
-    public bool TryTakeClientSlot(string client, int limit) =>
-        (long)Db.ScriptEvaluate(Scripts.TakeSlot, [Keys.Slots(client)], [limit]) == 1;
+    public async ValueTask<bool> TryTakeClientSlotAsync(string client, int limit) =>
+        (long)await Db.ScriptEvaluateAsync(Scripts.TakeSlot, [Keys.Slots(client)], [limit]) == 1;
 
     public void ReleaseClientSlot(string client) =>
         Db.ScriptEvaluate(Scripts.ReleaseSlot, [Keys.Slots(client)], flags: CommandFlags.FireAndForget);
@@ -116,19 +116,22 @@ public sealed class RedisStreamState : IStreamState
         });
     }
 
-    public bool RequestStop(string messageId)
+    public async ValueTask<bool> RequestStopAsync(string messageId)
     {
         if (_running.TryGetValue(messageId, out var mine))
         {
             mine.Stop();
             return true;
         }
-        if (ReadRunning(Db.HashGet(Keys.Running, messageId)) is not { } running) return false;
+        if (ReadRunning(await Db.HashGetAsync(Keys.Running, messageId)) is not { } running) return false;
         // Published for at once; kept in the instance's set in case that instance misses the message.
         Db.SetAdd(Keys.Stops(running.Instance), messageId, CommandFlags.FireAndForget);
         Db.Publish(Keys.Stop, messageId, CommandFlags.FireAndForget);
         return true;
     }
+
+    public async ValueTask<string?> ClientOfAsync(string messageId) =>
+        _running.TryGetValue(messageId, out var mine) ? mine.Client : ReadRunning(await Db.HashGetAsync(Keys.Running, messageId))?.Client;
 
     internal static RunningAnswer? ReadRunning(RedisValue value) =>
         value.IsNullOrEmpty ? null : JsonSerializer.Deserialize<RunningAnswer>((string)value!);

@@ -148,7 +148,7 @@ public static class ConversationsApi
         await using (var check = await dbs.CreateDbContextAsync(ct))
             if (!await OwnsAsync(check, id, user, ct)) return Problems.NotFound("Ce message n'existe pas, ou il a été supprimé.");
         // The shown versions are what the model reads next: not while an answer is being written.
-        if (answers.TryLock(id) is not { } held)
+        if (await answers.TryLockAsync(id) is not { } held)
             return Problems.Create(StatusCodes.Status409Conflict, "conversation_busy",
                 "THÉRÈSE répond déjà dans cette conversation. Attendez la fin de la réponse avant de changer de version.");
         try

@@ -113,12 +113,14 @@ public sealed class MessageWriter(IDbContextFactory<ThereseDb> dbs, ILogger<Mess
         var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText =
-            $"UPDATE \"{entity.GetTableName()}\" SET \"{Column(nameof(Message.Content))}\" = $text " +
-            $"WHERE \"{Column(nameof(Message.Id))}\" = $id AND \"{Column(nameof(Message.Status))}\" = '{MessageStatus.Streaming}'";
-        foreach (var name in new[] { "$text", "$id" })
+            $"UPDATE \"{entity.GetTableName()}\" SET \"{Column(nameof(Message.Content))}\" = @text " +
+            $"WHERE \"{Column(nameof(Message.Id))}\" = @id AND \"{Column(nameof(Message.Status))}\" = '{MessageStatus.Streaming}'";
+        // @name and a declared type: what both SQLite and PostgreSQL (Npgsql) prepare.
+        foreach (var name in new[] { "@text", "@id" })
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
+            parameter.DbType = System.Data.DbType.String;
             command.Parameters.Add(parameter);
         }
         command.Prepare();
