@@ -7,6 +7,7 @@ using Therese.Server.Chat;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
 using Therese.Server.LocalModels;
+using Therese.Server.Observability;
 using Therese.Server.Search;
 using Therese.Server.Settings;
 using Therese.Server.Storage;
@@ -33,6 +34,7 @@ builder.AddLlm();
 builder.AddChat();
 builder.AddSearch();
 builder.AddLocalModels();
+builder.AddObservability();
 
 var app = builder.Build();
 
@@ -51,6 +53,7 @@ app.MapConversationsApi();
 app.MapSettingsApi();
 app.MapSearchApi();
 app.MapLocalModelsApi();
+app.MapObservability();
 app.MapFrontEnd();
 
 app.Run();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Therese.Server.Llm;
+using Therese.Server.Observability;
 using Therese.Server.Web;
 
 namespace Therese.Server.Chat;
@@ -47,6 +48,7 @@ public sealed class AnswerRegistry : IHostedService
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger<AnswerRun> _logger;
     private readonly LimitsOptions _limits;
+    private readonly ChatMetrics _metrics;
     private readonly Lock _slotsGate = new();
     private readonly Dictionary<string, int> _slotsByClient = [];
     private int _slots;
@@ -63,6 +65,7 @@ public sealed class AnswerRegistry : IHostedService
         _idleTimeout = TimeSpan.FromSeconds(llm.Value.IdleTimeoutSeconds);
         _logger = logger;
         _limits = limits.Value;
+        _metrics = new ChatMetrics(meters);
         meters.Create("Therese").CreateObservableGauge("therese.answers.running", () => _runs.Count, "{answer}",
             "Answers being written by this instance.");
     }
@@ -127,6 +130,7 @@ public sealed class AnswerRegistry : IHostedService
                 slot.Dispose();
                 return Task.CompletedTask;
             },
+            Metrics = _metrics,
         };
         _runs[run.MessageId] = run;
         var stopRequests = _state.OnStopRequested(run.MessageId, () => run.Stop(StopCause.User));

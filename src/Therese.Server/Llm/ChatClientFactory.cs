@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using Therese.Server.Llm.Local;
+using Therese.Server.Observability;
 using Therese.Server.Settings;
 
 namespace Therese.Server.Llm;
@@ -25,7 +26,12 @@ public sealed class ChatClientFactory(IOptions<LlmOptions> options, LocalModelHo
             Providers.Local => new LocalChatClient(local, settings.Model),
             _ => null,
         };
-        return inner is null ? null : new ChatClientBuilder(inner).UseLogging(loggers).Build();
+        return inner is null ? null : new ChatClientBuilder(inner)
+            // GenAI spans and metrics for every provider. Never the messages, the prompt or the answer, whatever
+            // OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT says; the key is never in them either.
+            .UseOpenTelemetry(sourceName: Telemetry.LlmSource, configure: c => c.EnableSensitiveData = false)
+            .UseLogging(loggers)
+            .Build();
     }
 
     public static AnthropicClient Anthropic(ResolvedSettings settings, int maxRetries) => new(new Anthropic.Core.ClientOptions
