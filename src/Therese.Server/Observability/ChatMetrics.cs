@@ -23,7 +23,7 @@ public sealed class ChatMetrics
         _timeToFirstToken = meter.CreateHistogram("therese.answer.time_to_first_token", "s",
             "From the provider call to the first word of the answer (a local model's loading included).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120] });
-        _outputSpeed = meter.CreateHistogram("therese.answer.output_speed", "{token}/s",
+        _outputSpeed = meter.CreateHistogram("therese.answer.output_tokens_per_second", "{token}/s",
             "Output tokens of a complete answer divided by the time from its first to its last word.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000] });
         _ended = meter.CreateCounter<long>("therese.answers.ended", "{answer}",
