@@ -11,7 +11,8 @@ namespace Therese.Server.Observability;
 /// <summary>
 /// OpenTelemetry, through its maintained packages: THÉRÈSE's own metrics (<see cref="ChatMetrics"/>), the GenAI spans
 /// and metrics of the chat pipeline, and those of ASP.NET Core, HttpClient, EF Core and Npgsql. Off by default: unless
-/// Prometheus or an OTLP collector is configured, no SDK is set up and the instruments cost next to nothing. Message
+/// Prometheus or an OTLP collector is configured, no SDK is set up, the chat pipeline is not instrumented, and THÉRÈSE's
+/// own instruments, which nothing listens to, cost next to nothing. Message
 /// text, prompts and API keys are never exported (see <see cref="Llm.ChatClientFactory"/>).
 /// </summary>
 public static class ObservabilityExtensions
@@ -25,6 +26,7 @@ public static class ObservabilityExtensions
         builder.Services.Configure<TelemetryOptions>(section);
         var options = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
         var collector = Collector(builder.Configuration, options, out var otlp);
+        builder.Services.AddSingleton(new TelemetryExport(options.Prometheus || otlp));
         if (!options.Prometheus && !otlp) return builder;
 
         var telemetry = builder.Services.AddOpenTelemetry()

@@ -14,3 +14,6 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? OtlpEndpoint { get; set; }
 }
+
+/// <summary>Whether THÉRÈSE exports telemetry at all (Prometheus or OTLP). When not, nothing is instrumented beyond its own cheap counters.</summary>
+public sealed record TelemetryExport(bool Enabled);

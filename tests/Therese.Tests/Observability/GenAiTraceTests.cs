@@ -22,11 +22,16 @@ public sealed class GenAiTraceTests
         var model = $"modele-trace-{provider}-" + Guid.NewGuid().ToString("N")[..8];
         var spans = new List<Activity>();
         // The SDK listens to the source by name, in this whole process: this test's span is the one with its model.
-        // Always sampled: this server exports nothing, so its request span exists (for log scopes) but is not recorded,
-        // and the default parent-based sampler would drop its children; with OTLP on, THÉRÈSE records it.
+        // Always sampled: this server traces nothing itself, so its request span exists (for log scopes) but is not
+        // recorded, and the default parent-based sampler would drop its children; with OTLP on, THÉRÈSE records it.
         using (Sdk.CreateTracerProviderBuilder().AddSource("Therese.Llm").SetSampler(new AlwaysOnSampler()).AddInMemoryExporter(spans).Build())
         {
-            await using var host = await ThereseHost.StartAsync(provider, new Dictionary<string, string?> { ["Therese:Llm:Model"] = model });
+            // Any export turns the chat pipeline's telemetry on; Prometheus sets up no tracing of its own.
+            await using var host = await ThereseHost.StartAsync(provider, new Dictionary<string, string?>
+            {
+                ["Therese:Llm:Model"] = model,
+                ["Therese:Telemetry:Prometheus"] = "true",
+            });
             using var http = host.CreateClient();
             await using var stream = await ChatStreamReader.OpenAsync(http, new { content = Directive.Message(new { text = Answer, tps = 0, ttft_ms = 10 }, Question) });
             await stream.ReadToEndAsync();
@@ -52,6 +57,22 @@ public sealed class GenAiTraceTests
         Assert.DoesNotContain("THÉRÈSE", everything);
         Assert.DoesNotContain("test-key", everything);
         Assert.DoesNotContain(span.TagObjects, t => t.Key is "gen_ai.input.messages" or "gen_ai.output.messages" or "gen_ai.system_instructions");
+    }
+
+    [Fact]
+    public async Task Without_an_exporter_the_chat_pipeline_makes_no_span()
+    {
+        var model = "modele-sans-export-" + Guid.NewGuid().ToString("N")[..8];
+        var spans = new List<Activity>();
+        using (Sdk.CreateTracerProviderBuilder().AddSource("Therese.Llm").SetSampler(new AlwaysOnSampler()).AddInMemoryExporter(spans).Build())
+        {
+            await using var host = await ThereseHost.StartAsync("anthropic", new Dictionary<string, string?> { ["Therese:Llm:Model"] = model });
+            using var http = host.CreateClient();
+            await using var stream = await ChatStreamReader.OpenAsync(http, new { content = Directive.Message(new { text = Answer, tps = 0, ttft_ms = 10 }, Question) });
+            await stream.ReadToEndAsync();
+            Assert.Equal(Answer, stream.Text);
+        }
+        lock (spans) Assert.DoesNotContain(spans, s => Equals(s.GetTagItem("gen_ai.request.model"), model));
     }
 
     private static string Flatten(object? value) => value switch
