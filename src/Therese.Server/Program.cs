@@ -8,6 +8,7 @@ using Therese.Server.Cluster;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
 using Therese.Server.LocalModels;
+using Therese.Server.Observability;
 using Therese.Server.Search;
 using Therese.Server.Settings;
 using Therese.Server.Storage;
@@ -35,6 +36,7 @@ builder.AddCluster();
 builder.AddChat();
 builder.AddSearch();
 builder.AddLocalModels();
+builder.AddObservability();
 
 var app = builder.Build();
 
@@ -53,6 +55,7 @@ app.MapConversationsApi();
 app.MapSettingsApi();
 app.MapSearchApi();
 app.MapLocalModelsApi();
+app.MapObservability();
 app.MapFrontEnd();
 
 app.Run();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Therese.Server.Llm;
+using Therese.Server.Observability;
 using Therese.Server.Web;
 
 namespace Therese.Server.Chat;
@@ -51,6 +52,7 @@ public sealed class AnswerRegistry : IHostedService
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger<AnswerRun> _logger;
     private readonly LimitsOptions _limits;
+    private readonly ChatMetrics _metrics;
     private int _slots;
 
     public AnswerRegistry(IStreamState state, AnswerStore store, TimeProvider clock, IOptions<ChatStreamOptions> options,
@@ -65,6 +67,7 @@ public sealed class AnswerRegistry : IHostedService
         _idleTimeout = TimeSpan.FromSeconds(llm.Value.IdleTimeoutSeconds);
         _logger = logger;
         _limits = limits.Value;
+        _metrics = new ChatMetrics(meters);
         meters.Create("Therese").CreateObservableGauge("therese.answers.running", () => _runs.Count, "{answer}",
             "Answers being written by this instance.");
     }
@@ -124,6 +127,7 @@ public sealed class AnswerRegistry : IHostedService
                 return Task.CompletedTask;
             },
             FollowedElsewhere = () => _state.IsFollowedElsewhereAsync(turn.AssistantId),
+            Metrics = _metrics,
         };
         _runs[run.MessageId] = run;
         var stopRequests = _state.Run(new LiveAnswer(run.MessageId, run.ConversationId, held.Owner, slot.Client, () => run.Stop(StopCause.User)));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Therese.Server.Llm;
 using Therese.Server.Llm.Local;
+using Therese.Server.Observability;
 
 namespace Therese.Server.Chat;
 
@@ -60,6 +61,9 @@ public sealed class AnswerRun : IDisposable
 
     /// <summary>Several instances: whether a request on another instance follows this answer (then it is not abandoned).</summary>
     public Func<Task<bool>>? FollowedElsewhere { get; init; }
+
+    /// <summary>Where the run reports its time to first token, its speed and its end; none in unit tests.</summary>
+    public ChatMetrics? Metrics { get; init; }
 
     /// <summary>Starts reading the provider. The start event is logged before this returns.</summary>
     public AnswerRun Start()
@@ -186,6 +190,7 @@ public sealed class AnswerRun : IDisposable
         Task saved = Task.CompletedTask;
         Task? beginning = null;
         using var idle = _clock.CreateTimer(static s => ((AnswerRun)s!).Stop(StopCause.Idle), this, _idleTimeout, Timeout.InfiniteTimeSpan);
+        var measure = Metrics?.Begin(_clock, _turn.Model.Name, _turn.Model.Settings.Model);
         try
         {
             var options = new ChatOptions { MaxOutputTokens = _turn.Model.Settings.MaxTokens };
@@ -211,6 +216,7 @@ public sealed class AnswerRun : IDisposable
                 if (update.Text is { Length: > 0 } delta)
                 {
                     Log.Append(new DeltaEvent(delta));
+                    measure?.Token();
                     if (_clock.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
                     {
                         lastCheckpoint = _clock.GetTimestamp();
@@ -229,6 +235,7 @@ public sealed class AnswerRun : IDisposable
         }
 
         var outcome = AnswerOutcome.Classify((StopCause)Volatile.Read(ref _cause), failure, saved.IsFaulted, finish, usage);
+        measure?.End(outcome);
         if (outcome.Error is { } error && failure is not null && outcome.Status == Conversations.MessageStatus.Error)
             // SDK exception messages carry no keys; the configured key never reaches the log.
             _logger.LogWarning("Answer {MessageId} from {Provider} failed ({Code}): {Type}: {Message}",

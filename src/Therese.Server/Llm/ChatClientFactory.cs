@@ -5,12 +5,13 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using Therese.Server.Llm.Local;
+using Therese.Server.Observability;
 using Therese.Server.Settings;
 
 namespace Therese.Server.Llm;
 
 /// <summary>Turns resolved settings into the <see cref="IChatClient"/> pipeline that answers.</summary>
-public sealed class ChatClientFactory(IOptions<LlmOptions> options, LocalModelHost local, ILoggerFactory loggers)
+public sealed class ChatClientFactory(IOptions<LlmOptions> options, LocalModelHost local, ILoggerFactory loggers, TelemetryExport telemetry)
 {
     /// <summary>The chat pipeline, or null when the settings are not enough to call a model.</summary>
     public IChatClient? Create(ResolvedSettings settings, int? maxRetries = null)
@@ -25,7 +26,14 @@ public sealed class ChatClientFactory(IOptions<LlmOptions> options, LocalModelHo
             Providers.Local => new LocalChatClient(local, settings.Model),
             _ => null,
         };
-        return inner is null ? null : new ChatClientBuilder(inner).UseLogging(loggers).Build();
+        if (inner is null) return null;
+        var pipeline = new ChatClientBuilder(inner);
+        // GenAI spans and metrics for every provider, when THÉRÈSE exports telemetry at all: the instrumented client keeps
+        // a stream's updates until its end to describe it, a cost not to pay for nobody. Never the messages, the prompt
+        // or the answer, whatever OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT says; the key is never in them either.
+        if (telemetry.Enabled)
+            pipeline.UseOpenTelemetry(sourceName: Telemetry.LlmSource, configure: c => c.EnableSensitiveData = false);
+        return pipeline.UseLogging(loggers).Build();
     }
 
     public static AnthropicClient Anthropic(ResolvedSettings settings, int maxRetries) => new(new Anthropic.Core.ClientOptions
