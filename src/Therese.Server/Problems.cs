@@ -34,7 +34,7 @@ public static class Problems
     /// an unexpected exception) get a code and a French detail too, like THÉRÈSE's own.
     /// </summary>
     public static IServiceCollection AddFrenchProblems(this IServiceCollection services) =>
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        services.AddExceptionHandler<Web.UnavailableHandler>().AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
             if (problem.Extensions.ContainsKey("code")) return;

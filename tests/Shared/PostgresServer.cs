@@ -92,10 +92,10 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 }
 
-/// <summary>A throwaway redis-server on a free loopback port, without persistence.</summary>
+/// <summary>A throwaway redis-server on a free loopback port, without persistence; it can be stopped and started again on that port.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     public int Port { get; }
     public string Configuration => $"127.0.0.1:{Port}";
@@ -106,30 +106,54 @@ public sealed class RedisServer : IAsyncDisposable
     private RedisServer(int port)
     {
         Port = port;
+        _process = Launch();
+    }
+
+    private Process Launch()
+    {
+        _output.Clear();
         var exe = ChildProcess.Find("redis-server") ?? throw new InvalidOperationException(NotFound);
-        _process = ChildProcess.Start(exe, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], _output);
+        return ChildProcess.Start(exe, ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], _output);
     }
 
     public static async Task<RedisServer> StartAsync()
     {
         var server = new RedisServer(ServerProcess.FreePort());
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    private async Task WaitReadyAsync()
+    {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!server._output.Any(l => l.Contains("Ready to accept connections", StringComparison.Ordinal)))
+        while (!_output.Any(l => l.Contains("Ready to accept connections", StringComparison.Ordinal)))
         {
-            if (server._process.HasExited) throw new InvalidOperationException("redis-server exited:\n" + string.Join('\n', server._output));
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("redis-server did not start:\n" + string.Join('\n', server._output));
+            if (_process.HasExited) throw new InvalidOperationException("redis-server exited:\n" + string.Join('\n', _output));
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("redis-server did not start:\n" + string.Join('\n', _output));
             await Task.Delay(50);
         }
-        return server;
+    }
+
+    /// <summary>Redis goes away (kill -9): everything it held is lost, as with a restart without persistence.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    /// <summary>Redis comes back, empty, on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        _process.Dispose();
+        _process = Launch();
+        await WaitReadyAsync();
     }
 
     public ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
+        Kill();
         _process.Dispose();
         return ValueTask.CompletedTask;
     }
