@@ -39,6 +39,7 @@ public sealed class ClusterHeartbeat(
             // Messages published while the connection was down are lost: catch up, and do not sweep
             // anyone until the others had time to say they are alive again.
             _connectedSince = clock.GetUtcNow();
+            state.Reannounce();
             _ = ReloadSettingsAsync();
         };
         state.Redis.ConnectionFailed += (_, e) => logger.LogWarning("Redis connection lost ({Failure}): answers still stream here; resuming on another instance waits for it", e.FailureType);

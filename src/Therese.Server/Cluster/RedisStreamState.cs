@@ -101,11 +101,7 @@ public sealed class RedisStreamState : IStreamState
     public IDisposable Run(LiveAnswer answer)
     {
         _running[answer.MessageId] = answer;
-        var entry = JsonSerializer.Serialize(new RunningAnswer(InstanceId, answer.ConversationId, answer.LockOwner, answer.Client));
-        var batch = Db.CreateBatch();
-        _ = batch.HashSetAsync(Keys.Running, answer.MessageId, entry, flags: CommandFlags.FireAndForget);
-        _ = batch.SetAddAsync(Keys.AnswersOf(InstanceId), answer.MessageId, CommandFlags.FireAndForget);
-        batch.Execute();
+        Announce(answer);
         return new Registration(() =>
         {
             _running.TryRemove(answer.MessageId, out _);
@@ -114,6 +110,29 @@ public sealed class RedisStreamState : IStreamState
             _ = end.SetRemoveAsync(Keys.AnswersOf(InstanceId), answer.MessageId, CommandFlags.FireAndForget);
             end.Execute();
         });
+    }
+
+    /// <summary>Tells the other instances (and their sweepers) that this instance writes the answer.</summary>
+    private void Announce(LiveAnswer answer)
+    {
+        var entry = JsonSerializer.Serialize(new RunningAnswer(InstanceId, answer.ConversationId, answer.LockOwner, answer.Client));
+        var batch = Db.CreateBatch();
+        _ = batch.HashSetAsync(Keys.Running, answer.MessageId, entry, flags: CommandFlags.FireAndForget);
+        _ = batch.SetAddAsync(Keys.AnswersOf(InstanceId), answer.MessageId, CommandFlags.FireAndForget);
+        batch.Execute();
+    }
+
+    /// <summary>
+    /// Redis is back, possibly empty (restarted without persistence): the answers this instance still writes
+    /// are announced again and their conversations locked again, so that no sweeper takes them for abandoned.
+    /// </summary>
+    internal void Reannounce()
+    {
+        foreach (var answer in _running.Values)
+        {
+            Announce(answer);
+            Db.StringSet(Keys.Busy(answer.ConversationId), LockValue(answer.LockOwner), when: When.NotExists, flags: CommandFlags.FireAndForget);
+        }
     }
 
     public async ValueTask<bool> RequestStopAsync(string messageId)
