@@ -44,14 +44,14 @@ public static class JsonBody
         return ex.InnerException switch
         {
             // Truncated, a stray character, nested too deep.
-            JsonException => "La requête n'est pas un JSON valide.",
+            JsonException => "La requête n’est pas un JSON valide.",
             InvalidOperationException io when io.Message.Contains("UTF", StringComparison.Ordinal) => field is null
-                ? "La requête contient un texte qui n'est pas de l'Unicode valide."
-                : $"Le champ {field} contient un texte qui n'est pas de l'Unicode valide.",
-            InvalidOperationException when field is not null => $"Le champ {field} n'a pas le bon type.",
+                ? "La requête contient un texte qui n’est pas de l’Unicode valide."
+                : $"Le champ {field} contient un texte qui n’est pas de l’Unicode valide.",
+            InvalidOperationException when field is not null => $"Le champ {field} n’a pas le bon type.",
             null when field is not null => $"Le champ {field} est inconnu ou répété.",
             _ when ex.Path == "$" => "La requête doit être un objet JSON.",
-            _ => "La requête n'est pas un JSON valide.",
+            _ => "La requête n’est pas un JSON valide.",
         };
     }
 }

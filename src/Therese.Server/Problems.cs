@@ -15,7 +15,7 @@ public static class Problems
 
     public static ProblemHttpResult BadRequest(string code, string detail) => Create(StatusCodes.Status400BadRequest, code, detail);
 
-    public static ProblemHttpResult NotFound(string detail = "Cette conversation n'existe pas ou a été supprimée.") =>
+    public static ProblemHttpResult NotFound(string detail = "Cette conversation n’existe pas ou a été supprimée.") =>
         Create(StatusCodes.Status404NotFound, "not_found", detail);
 
     public static ProblemHttpResult UnsupportedMediaType() => Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
@@ -41,12 +41,12 @@ public static class Problems
             var (code, detail) = problem.Status switch
             {
                 StatusCodes.Status400BadRequest => ("invalid_request", "La requête est mal formée."),
-                StatusCodes.Status404NotFound => ("not_found", "Cette adresse n'existe pas."),
-                StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "Cette adresse n'accepte pas cette méthode."),
+                StatusCodes.Status404NotFound => ("not_found", "Cette adresse n’existe pas."),
+                StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "Cette adresse n’accepte pas cette méthode."),
                 StatusCodes.Status413PayloadTooLarge => ("body_too_large", "La requête est trop volumineuse."),
                 StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", "La requête doit être envoyée en JSON (Content-Type: application/json)."),
                 >= 500 => ("internal", "THÉRÈSE a rencontré une erreur inattendue. Réessayez ; si cela se reproduit, consultez son journal."),
-                _ => ("http_error", "La requête n'a pas pu être traitée."),
+                _ => ("http_error", "La requête n’a pas pu être traitée."),
             };
             problem.Extensions["code"] = code;
             problem.Title = code;

@@ -29,7 +29,7 @@ public sealed class AccessTokenTests(AccessTokenFixture fixture, ITestOutputHelp
 
         await TokenInput.FillAsync("pas-le-bon-jeton-du-tout");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
-        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("n'est pas le bon");
+        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("n’est pas le bon");
         Assert.Empty(await Context.CookiesAsync());
 
         await TokenInput.FillAsync(AccessTokenFixture.Token);

@@ -106,7 +106,7 @@ public sealed partial class SettingsTests(UnconfiguredFixture fixture, ITestOutp
 
         var result = Page.GetByTestId("test-result");
         await Expect(result).ToHaveAttributeAsync("data-ok", "false");
-        await Expect(result).ToHaveTextAsync("La connexion a échoué : Le fournisseur du modèle a refusé la clé d'API. Vérifiez la clé dans les Réglages.");
+        await Expect(result).ToHaveTextAsync("La connexion a échoué : Le fournisseur du modèle a refusé la clé d’API. Vérifiez la clé dans les Réglages.");
 
         // Nothing was saved by the test.
         using var http = Host.CreateClient();

@@ -28,7 +28,7 @@ public static class AuthApi
     public sealed record SetupState(bool Needed);
 
     private static readonly IResult NotTeam = Problems.Create(StatusCodes.Status404NotFound, "not_found",
-        "Cette THÉRÈSE n'a pas de comptes : elle sert une seule personne (mode personnel).");
+        "Cette THÉRÈSE n’a pas de comptes : elle sert une seule personne (mode personnel).");
 
     private static async Task<IResult> Login(HttpRequest http, SignInManager<ThereseUser> signIn, IOptions<TeamOptions> team, IOptions<JsonOptions> json)
     {
@@ -43,14 +43,14 @@ public static class AuthApi
         var wrong = Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Adresse e-mail ou mot de passe incorrect.");
         if (user is null) return wrong;
         if (user.Disabled)
-            return Problems.Create(StatusCodes.Status403Forbidden, "account_disabled", "Ce compte est désactivé. Adressez-vous à l'administrateur de THÉRÈSE.");
+            return Problems.Create(StatusCodes.Status403Forbidden, "account_disabled", "Ce compte est désactivé. Adressez-vous à l’administrateur de THÉRÈSE.");
         var result = await signIn.CheckPasswordSignInAsync(user, body.Password, lockoutOnFailure: true);
         if (result.IsLockedOut)
         {
             var until = await signIn.UserManager.GetLockoutEndDateAsync(user);
             var minutes = until is { } end ? Math.Max(1, (int)Math.Ceiling((end - DateTimeOffset.UtcNow).TotalMinutes)) : team.Value.LockoutMinutes;
             return Problems.Create(StatusCodes.Status423Locked, "account_locked",
-                $"Trop d'essais infructueux : ce compte est verrouillé pendant {minutes} minute{(minutes > 1 ? "s" : "")}. Réessayez ensuite, ou demandez à l'administrateur de changer votre mot de passe.");
+                $"Trop d’essais infructueux : ce compte est verrouillé pendant {minutes} minute{(minutes > 1 ? "s" : "")}. Réessayez ensuite, ou demandez à l’administrateur de changer votre mot de passe.");
         }
         if (!result.Succeeded) return wrong;
         await signIn.SignInAsync(user, isPersistent: true);
@@ -83,7 +83,7 @@ public static class AuthApi
         if (string.IsNullOrEmpty(body.CurrentPassword) || string.IsNullOrEmpty(body.NewPassword))
             return Problems.BadRequest("invalid_request", "Indiquez le mot de passe actuel et le nouveau.");
         if (body.NewPassword == body.CurrentPassword)
-            return Problems.BadRequest("invalid_password", "Le nouveau mot de passe doit être différent de l'actuel.");
+            return Problems.BadRequest("invalid_password", "Le nouveau mot de passe doit être différent de l’actuel.");
 
         var user = (await signIn.UserManager.FindByIdAsync(me.OwnerId))!;
         var changed = await signIn.UserManager.ChangePasswordAsync(user, body.CurrentPassword, body.NewPassword);
@@ -104,7 +104,7 @@ public static class AuthApi
         if (!team.Value.IsTeam) return NotTeam;
         if (!IsLocal(http))
             return Problems.Create(StatusCodes.Status403Forbidden, "setup_local_only",
-                "Le premier administrateur se crée depuis l'ordinateur où THÉRÈSE tourne (ou avec Therese:Team:AdminEmail et AdminPassword).");
+                "Le premier administrateur se crée depuis l’ordinateur où THÉRÈSE tourne (ou avec Therese:Team:AdminEmail et AdminPassword).");
         if (await AnyUserAsync(dbs))
             return Problems.Create(StatusCodes.Status409Conflict, "setup_done", "Le premier administrateur existe déjà : connectez-vous.");
         var (body, problem) = await JsonBody.ReadAsync<FirstAdmin>(http.Request, json.Value.SerializerOptions);

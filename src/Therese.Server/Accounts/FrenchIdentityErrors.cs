@@ -13,10 +13,10 @@ public sealed class FrenchIdentityErrors : IdentityErrorDescriber
     public override IdentityError PasswordRequiresDigit() => new() { Code = nameof(PasswordRequiresDigit), Description = "Le mot de passe doit contenir un chiffre." };
     public override IdentityError PasswordRequiresLower() => new() { Code = nameof(PasswordRequiresLower), Description = "Le mot de passe doit contenir une minuscule." };
     public override IdentityError PasswordRequiresUpper() => new() { Code = nameof(PasswordRequiresUpper), Description = "Le mot de passe doit contenir une majuscule." };
-    public override IdentityError InvalidEmail(string? email) => new() { Code = nameof(InvalidEmail), Description = "Cette adresse e-mail n'est pas valide." };
+    public override IdentityError InvalidEmail(string? email) => new() { Code = nameof(InvalidEmail), Description = "Cette adresse e-mail n’est pas valide." };
     public override IdentityError DuplicateEmail(string email) => new() { Code = nameof(DuplicateEmail), Description = "Cette adresse e-mail est déjà utilisée par une autre personne." };
     public override IdentityError DuplicateUserName(string userName) => new() { Code = nameof(DuplicateUserName), Description = "Cette adresse e-mail est déjà utilisée par une autre personne." };
-    public override IdentityError InvalidUserName(string? userName) => new() { Code = nameof(InvalidUserName), Description = "Cette adresse e-mail ne peut pas servir d'identifiant." };
-    public override IdentityError ConcurrencyFailure() => new() { Code = nameof(ConcurrencyFailure), Description = "Ce compte vient d'être modifié ailleurs : réessayez." };
-    public override IdentityError UserLockoutNotEnabled() => new() { Code = nameof(UserLockoutNotEnabled), Description = "Le verrouillage n'est pas activé pour ce compte." };
+    public override IdentityError InvalidUserName(string? userName) => new() { Code = nameof(InvalidUserName), Description = "Cette adresse e-mail ne peut pas servir d’identifiant." };
+    public override IdentityError ConcurrencyFailure() => new() { Code = nameof(ConcurrencyFailure), Description = "Ce compte vient d’être modifié ailleurs : réessayez." };
+    public override IdentityError UserLockoutNotEnabled() => new() { Code = nameof(UserLockoutNotEnabled), Description = "Le verrouillage n’est pas activé pour ce compte." };
 }

@@ -23,7 +23,7 @@ public static class UsageApi
         if (!string.IsNullOrEmpty(month))
         {
             if (!DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out first))
-                return Problems.BadRequest("invalid_month", "Le mois doit s'écrire AAAA-MM, par exemple 2026-11.");
+                return Problems.BadRequest("invalid_month", "Le mois doit s’écrire AAAA-MM, par exemple 2026-11.");
         }
         var next = first.AddMonths(1);
         await using var db = await dbs.CreateDbContextAsync(ct);

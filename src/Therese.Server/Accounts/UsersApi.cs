@@ -32,7 +32,7 @@ public static class UsersApi
     {
         var http = context.HttpContext;
         if (!http.RequestServices.GetRequiredService<IOptions<TeamOptions>>().Value.IsTeam)
-            return Problems.Create(StatusCodes.Status404NotFound, "not_found", "Cette THÉRÈSE n'a pas de comptes : elle sert une seule personne (mode personnel).");
+            return Problems.Create(StatusCodes.Status404NotFound, "not_found", "Cette THÉRÈSE n’a pas de comptes : elle sert une seule personne (mode personnel).");
         if (CurrentUser.From(http).Role != ThereseUser.Roles.Admin) return Forbidden;
         return await next(context);
     }
@@ -69,7 +69,7 @@ public static class UsersApi
         if (body is null) return problem!;
         using var document = body;
         var user = await users.FindByIdAsync(id);
-        if (user is null) return Problems.NotFound("Cette personne n'existe pas.");
+        if (user is null) return Problems.NotFound("Cette personne n’existe pas.");
         if (body.RootElement.ValueKind != JsonValueKind.Object) return Problems.BadRequest("invalid_json", "La requête doit être un objet JSON.");
 
         var me = CurrentUser.From(http);
@@ -98,13 +98,13 @@ public static class UsersApi
                     newPassword = password;
                     break;
                 default:
-                    return Problems.BadRequest("invalid_request", $"Le champ « {field.Name} » est inconnu ou sa valeur n'est pas valide.");
+                    return Problems.BadRequest("invalid_request", $"Le champ « {field.Name} » est inconnu ou sa valeur n’est pas valide.");
             }
         }
         // A team always keeps an admin who can sign in.
         if (id == me.OwnerId && (user.Role != ThereseUser.Roles.Admin || user.Disabled))
             return Problems.Create(StatusCodes.Status409Conflict, "last_admin",
-                "Vous ne pouvez pas retirer vos propres droits d'administrateur ni désactiver votre propre compte.");
+                "Vous ne pouvez pas retirer vos propres droits d’administrateur ni désactiver votre propre compte.");
 
         if (newPassword is not null)
         {
@@ -128,7 +128,7 @@ public static class UsersApi
         if (id == CurrentUser.From(http).OwnerId)
             return Problems.Create(StatusCodes.Status409Conflict, "last_admin", "Vous ne pouvez pas supprimer votre propre compte.");
         var user = await users.FindByIdAsync(id);
-        if (user is null) return Problems.NotFound("Cette personne n'existe pas.");
+        if (user is null) return Problems.NotFound("Cette personne n’existe pas.");
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
             var conversations = await db.Conversations.Where(c => c.OwnerId == id).Select(c => c.Id).ToListAsync(ct);

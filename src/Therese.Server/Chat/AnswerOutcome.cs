@@ -24,7 +24,7 @@ public sealed record AnswerOutcome(string Status, string StopReason, ProviderErr
     public ChatEvent Event => Error is { } error ? ErrorEvent.From(error) : new DoneEvent(StopReason, Usage);
 
     public static readonly ProviderError Abandoned = new("interrupted",
-        "La connexion a été perdue pendant la réponse et personne n'est revenu la suivre. Le début de la réponse est conservé.", 503);
+        "La connexion a été perdue pendant la réponse et personne n’est revenu la suivre. Le début de la réponse est conservé.", 503);
 
     /// <summary>
     /// The one place that decides how an answer ended. The cause wins over whatever the cancelled SDK

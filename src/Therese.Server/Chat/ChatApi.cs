@@ -80,7 +80,7 @@ public static class ChatApi
         return saved is null ? UnknownAnswer : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
     }
 
-    private static readonly IResult UnknownAnswer = Problems.NotFound("Cette réponse n'existe pas ou a été supprimée.");
+    private static readonly IResult UnknownAnswer = Problems.NotFound("Cette réponse n’existe pas ou a été supprimée.");
 
     /// <summary>The status an answer ended with, read from its log's end event; null if it has not ended within <paramref name="timeout"/>.</summary>
     private static async Task<string?> EndStatusAsync(IAnswerLog log, TimeSpan timeout, CancellationToken ct)
@@ -169,7 +169,7 @@ public static class ChatApi
     {
         http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_streams",
-            "Trop de réponses sont en cours d'écriture en même temps. Attendez qu'une réponse se termine, puis réessayez.");
+            "Trop de réponses sont en cours d’écriture en même temps. Attendez qu’une réponse se termine, puis réessayez.");
     }
 
     private static IResult Refused(TurnRefusal refusal) => Problems.Create(refusal.Status, refusal.Code, refusal.Message);

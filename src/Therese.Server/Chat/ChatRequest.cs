@@ -28,18 +28,18 @@ public sealed record ChatRequest(
 
         var action = request.EffectiveAction;
         if (action is not (Actions.Send or Actions.Regenerate or Actions.Continue))
-            return (null, Problems.BadRequest("invalid_request", "L'action demandée est inconnue (send, regenerate ou continue)."));
+            return (null, Problems.BadRequest("invalid_request", "L’action demandée est inconnue (send, regenerate ou continue)."));
 
         if (action == Actions.Send)
         {
             if (string.IsNullOrWhiteSpace(request.Content))
-                return (null, Problems.BadRequest("invalid_request", "Le message est vide : écrivez quelque chose avant d'envoyer."));
+                return (null, Problems.BadRequest("invalid_request", "Le message est vide : écrivez quelque chose avant d’envoyer."));
             if (request.Content.Length > maxLength)
                 return (null, Problems.ContentTooLong(maxLength));
         }
         else if (string.IsNullOrEmpty(request.ConversationId))
         {
-            return (null, Problems.BadRequest("invalid_request", "Cette action demande l'identifiant de la conversation."));
+            return (null, Problems.BadRequest("invalid_request", "Cette action demande l’identifiant de la conversation."));
         }
 
         return (request, null);

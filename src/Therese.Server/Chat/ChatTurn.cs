@@ -39,11 +39,11 @@ public sealed record ChatTurn
 /// <summary>Why a message cannot be answered: the HTTP status, a stable code and a French sentence.</summary>
 public sealed record TurnRefusal(int Status, string Code, string Message)
 {
-    public static readonly TurnRefusal NotFound = new(404, "not_found", "Cette conversation n'existe pas ou a été supprimée.");
-    public static readonly TurnRefusal NothingToRegenerate = new(409, "nothing_to_regenerate", "Il n'y a pas de réponse terminée à régénérer.");
+    public static readonly TurnRefusal NotFound = new(404, "not_found", "Cette conversation n’existe pas ou a été supprimée.");
+    public static readonly TurnRefusal NothingToRegenerate = new(409, "nothing_to_regenerate", "Il n’y a pas de réponse terminée à régénérer.");
     public static readonly TurnRefusal NothingToContinue = new(409, "nothing_to_continue", "Seule une réponse interrompue peut être continuée.");
     public static readonly TurnRefusal BudgetExhausted = new(402, "budget_exhausted",
-        "Vous avez utilisé tout votre budget de jetons pour ce mois-ci. Il se renouvelle le 1er du mois ; l'administrateur de THÉRÈSE peut aussi l'augmenter.");
+        "Vous avez utilisé tout votre budget de jetons pour ce mois-ci. Il se renouvelle le 1er du mois ; l’administrateur de THÉRÈSE peut aussi l’augmenter.");
     public static readonly TurnRefusal Busy = new(409, "conversation_busy",
-        "THÉRÈSE répond déjà dans cette conversation. Attendez la fin de la réponse, ou arrêtez-la, avant d'envoyer un autre message.");
+        "THÉRÈSE répond déjà dans cette conversation. Attendez la fin de la réponse, ou arrêtez-la, avant d’envoyer un autre message.");
 }

@@ -103,23 +103,19 @@ internal sealed class RemoteLog(string messageId, RedisStreamState state) : IAns
     public LogRead ReadAfter(long afterId, bool coalesce = false)
     {
         var entries = Db.StreamRange(Key, LogEntries.Id(afterId + 1), "+");
-        return ToRead(entries, afterId, coalesce, entries.Length > 0 || Db.KeyExists(Key));
+        if (entries.Length > 0) return ToRead(entries, coalesce);
+        return Nothing(afterId, Db.StreamRange(Key, "-", "+", count: 1, messageOrder: Order.Descending));
     }
 
     public async ValueTask<LogRead> ReadAfterAsync(long afterId, bool coalesce, CancellationToken ct)
     {
         var entries = await Db.StreamRangeAsync(Key, LogEntries.Id(afterId + 1), "+");
-        return ToRead(entries, afterId, coalesce, entries.Length > 0 || await Db.KeyExistsAsync(Key));
+        if (entries.Length > 0) return ToRead(entries, coalesce);
+        return Nothing(afterId, await Db.StreamRangeAsync(Key, "-", "+", count: 1, messageOrder: Order.Descending));
     }
 
-    private LogRead ToRead(StreamEntry[] entries, long afterId, bool coalesce, bool exists)
+    private LogRead ToRead(StreamEntry[] entries, bool coalesce)
     {
-        if (!exists)
-        {
-            // The log is gone (Redis lost it, or it expired) before its end reached this follower: say the
-            // answer was cut off; the saved text is what the conversation shows.
-            return new LogRead([new LoggedEvent(afterId + 1, ErrorEvent.From(Llm.ProviderError.ShuttingDown))], Ended: true);
-        }
         var events = new List<LoggedEvent>(entries.Length);
         var ended = false;
         foreach (var entry in entries)
@@ -135,6 +131,18 @@ internal sealed class RemoteLog(string messageId, RedisStreamState state) : IAns
         return new LogRead(coalesce ? LogEntries.Coalesce(events) : events, ended);
     }
 
+    /// <summary>
+    /// Nothing after the cursor: the answer has ended if its last event is its end (a follower that had read it
+    /// reconnects); or the log is gone (Redis lost it, or it expired) before its end reached this follower, and the
+    /// follower is told the answer was cut off (the saved text is what the conversation shows).
+    /// </summary>
+    private LogRead Nothing(long afterId, StreamEntry[] last)
+    {
+        if (last.Length == 0)
+            return new LogRead([new LoggedEvent(afterId + 1, ErrorEvent.From(Llm.ProviderError.ShuttingDown))], Ended: true);
+        return new LogRead([], Ended: LogEntries.Read(last[0], state.Json).Event.IsEnd);
+    }
+
     public ILogSubscription Subscribe() => new RemoteSubscription(this, state.Wakes.Join(messageId));
 
     public long LastId
@@ -148,10 +156,11 @@ internal sealed class RemoteLog(string messageId, RedisStreamState state) : IAns
 
     public string Text => string.Concat(ReadAfter(0).Events.Select(e => e.Event is DeltaEvent d ? d.Content : ""));
 
+    /// <summary>Something to read after the cursor: an event, the end already read, or the log gone.</summary>
     private async Task<bool> GrewAfterAsync(long afterId)
     {
-        var next = await Db.StreamRangeAsync(Key, LogEntries.Id(afterId + 1), "+", count: 1);
-        return next.Length > 0 || !await Db.KeyExistsAsync(Key);
+        var last = await Db.StreamRangeAsync(Key, "-", "+", count: 1, messageOrder: Order.Descending);
+        return last.Length == 0 || LogEntries.Read(last[0], state.Json) is var e && (e.Id > afterId || e.Event.IsEnd);
     }
 
     private sealed class RemoteSubscription(RemoteLog log, WakeGroup.Member wakes) : ILogSubscription

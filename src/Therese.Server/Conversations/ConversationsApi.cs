@@ -132,9 +132,9 @@ public static class ConversationsApi
     private static async Task<IResult> Versions(string id, string messageId, IDbContextFactory<ThereseDb> dbs, CurrentUser user, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        if (!await OwnsAsync(db, id, user, ct)) return Problems.NotFound("Ce message n'existe pas, ou il a été supprimé.");
+        if (!await OwnsAsync(db, id, user, ct)) return Problems.NotFound("Ce message n’existe pas, ou il a été supprimé.");
         var position = await db.Messages.Where(m => m.Id == messageId && m.ConversationId == id).Select(m => (int?)m.Position).SingleOrDefaultAsync(ct);
-        if (position is null) return Problems.NotFound("Ce message n'existe pas, ou il a été supprimé.");
+        if (position is null) return Problems.NotFound("Ce message n’existe pas, ou il a été supprimé.");
         var all = await db.Messages.AsNoTracking()
             .Where(m => m.ConversationId == id && m.Position == position)
             .OrderBy(m => m.Version)
@@ -146,7 +146,7 @@ public static class ConversationsApi
         IOptions<LimitsOptions> limits, CurrentUser user, CancellationToken ct)
     {
         await using (var check = await dbs.CreateDbContextAsync(ct))
-            if (!await OwnsAsync(check, id, user, ct)) return Problems.NotFound("Ce message n'existe pas, ou il a été supprimé.");
+            if (!await OwnsAsync(check, id, user, ct)) return Problems.NotFound("Ce message n’existe pas, ou il a été supprimé.");
         // The shown versions are what the model reads next: not while an answer is being written.
         if (await answers.TryLockAsync(id) is not { } held)
             return Problems.Create(StatusCodes.Status409Conflict, "conversation_busy",
@@ -155,7 +155,7 @@ public static class ConversationsApi
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var position = await db.Messages.Where(m => m.Id == messageId && m.ConversationId == id).Select(m => (int?)m.Position).SingleOrDefaultAsync(ct);
-            if (position is null) return Problems.NotFound("Ce message n'existe pas, ou il a été supprimé.");
+            if (position is null) return Problems.NotFound("Ce message n’existe pas, ou il a été supprimé.");
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.Messages.Where(m => m.ConversationId == id && m.Position == position)
                 .ExecuteUpdateAsync(u => u.SetProperty(m => m.Hidden, m => m.Id != messageId), ct);

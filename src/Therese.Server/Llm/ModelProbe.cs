@@ -19,10 +19,10 @@ public sealed class ModelProbe(ChatClientFactory factory, ModelsFolder localMode
     private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan OllamaTimeout = TimeSpan.FromSeconds(2);
 
-    private const string MissingKey = "Indiquez la clé d'API du fournisseur.";
-    private const string MissingUrl = "Indiquez l'adresse du service compatible OpenAI (par exemple http://localhost:11434/v1 pour Ollama).";
+    private const string MissingKey = "Indiquez la clé d’API du fournisseur.";
+    private const string MissingUrl = "Indiquez l’adresse du service compatible OpenAI (par exemple http://localhost:11434/v1 pour Ollama).";
     private const string MissingLocalModel = "Choisissez un modèle installé, ou téléchargez-en un.";
-    private const string MissingProvider = "Choisissez d'abord un fournisseur.";
+    private const string MissingProvider = "Choisissez d’abord un fournisseur.";
 
     /// <summary>A very short request: no retry, a short timeout, the first words of the answer.</summary>
     public async Task<ConnectionTest> TestAsync(ResolvedSettings settings, CancellationToken ct)

@@ -11,13 +11,13 @@ namespace Therese.Server.Llm;
 public sealed record ProviderError(string Code, string Message, int HttpStatus)
 {
     public static readonly ProviderError NotConfigured = new("not_configured",
-        "Aucun modèle n'est configuré. Choisissez un modèle dans les Réglages de THÉRÈSE.", 503);
+        "Aucun modèle n’est configuré. Choisissez un modèle dans les Réglages de THÉRÈSE.", 503);
 
     public static readonly ProviderError Auth = new("auth",
-        "Le fournisseur du modèle a refusé la clé d'API. Vérifiez la clé dans les Réglages.", 502);
+        "Le fournisseur du modèle a refusé la clé d’API. Vérifiez la clé dans les Réglages.", 502);
 
     public static readonly ProviderError Unreachable = new("unreachable",
-        "Impossible de joindre le fournisseur du modèle à cette adresse. Vérifiez l'URL et que le service est bien démarré.", 502);
+        "Impossible de joindre le fournisseur du modèle à cette adresse. Vérifiez l’URL et que le service est bien démarré.", 502);
 
     public static readonly ProviderError UnknownModel = new("unknown_model",
         "Le fournisseur ne connaît pas ce modèle. Choisissez-en un dans la liste des modèles.", 502);
@@ -35,10 +35,10 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
         "Le modèle ne répond plus. Réessayez.", 504);
 
     public static readonly ProviderError ShuttingDown = new("interrupted",
-        "THÉRÈSE s'est arrêtée pendant la réponse. Le début de la réponse est conservé.", 503);
+        "THÉRÈSE s’est arrêtée pendant la réponse. Le début de la réponse est conservé.", 503);
 
     public static readonly ProviderError Storage = new("storage",
-        "THÉRÈSE n'a pas pu enregistrer la conversation. Réessayez.", 500);
+        "THÉRÈSE n’a pas pu enregistrer la conversation. Réessayez.", 500);
 
     /// <summary>The provider refused the request itself (HTTP 400), with its own explanation.</summary>
     public static ProviderError Rejected(string? providerMessage) => new("provider_rejected",

@@ -48,7 +48,7 @@ public static class LocalModelsApi
             DownloadStart.Started(var d) => Accepted(d),
             DownloadStart.AlreadyRunning(var d) => Accepted(d),
             DownloadStart.AlreadyInstalled => Problems.Create(StatusCodes.Status409Conflict, "already_installed",
-                $"Le modèle {FrenchText.Quote(body.File!)} est déjà installé. Supprimez-le d'abord pour le télécharger de nouveau."),
+                $"Le modèle {FrenchText.Quote(body.File!)} est déjà installé. Supprimez-le d’abord pour le télécharger de nouveau."),
             DownloadStart.FileBusy(var other) => Problems.Create(StatusCodes.Status409Conflict, "download_conflict",
                 $"Le fichier {FrenchText.Quote(other.File)} est déjà en cours de téléchargement depuis le dépôt {FrenchText.Quote(other.Repo)}."),
             _ => throw new InvalidOperationException("Unknown download start."),
@@ -74,7 +74,7 @@ public static class LocalModelsApi
     {
         if (!ModelNames.IsValidFile(file)) return InvalidFile();
         if (!folder.Delete(file))
-            return Problems.NotFound($"Aucun modèle installé ne s'appelle {FrenchText.Quote(file)}.");
+            return Problems.NotFound($"Aucun modèle installé ne s’appelle {FrenchText.Quote(file)}.");
         downloads.ModelDeleted(file);
         return TypedResults.NoContent();
     }
@@ -83,7 +83,7 @@ public static class LocalModelsApi
         TypedResults.Accepted($"/api/local-models/downloads/{download.Id}", download.View());
 
     private static ProblemHttpResult UnknownDownload() =>
-        Problems.NotFound("Ce téléchargement n'existe pas, ou plus : THÉRÈSE a peut-être été redémarrée depuis.");
+        Problems.NotFound("Ce téléchargement n’existe pas, ou plus : THÉRÈSE a peut-être été redémarrée depuis.");
 
     private static ProblemHttpResult InvalidRepo() => Problems.BadRequest("invalid_repo",
         $"Le dépôt doit être de la forme {FrenchText.Quote("propriétaire/nom")}, avec seulement des lettres, des chiffres, "

@@ -313,7 +313,7 @@ public sealed partial class ModelDownloads(
             case 206:
                 var range = response.Content.Headers.ContentRange;
                 if (range?.From != output.Position || range.Length != source.Size)
-                    throw DownloadFailure.HubError("plage d'octets inattendue");
+                    throw DownloadFailure.HubError("plage d’octets inattendue");
                 break;
             case 200 when output.Position > 0:
                 // The server ignored Range: start over, so that file and hash stay in step.
@@ -346,7 +346,7 @@ public sealed partial class ModelDownloads(
                     throw new TimeoutException($"No byte from the hub for {stallTimeout.TotalSeconds:0} s.", ex);
                 }
                 if (read == 0) break;
-                if (output.Position + read > source.Size) throw DownloadFailure.HubError("plus d'octets qu'annoncé");
+                if (output.Position + read > source.Size) throw DownloadFailure.HubError("plus d’octets qu’annoncé");
                 await WriteAsync(output, buffer.AsMemory(0, read), ct);
                 hash.AppendData(buffer, 0, read);
                 download.Progress(output.Position);

@@ -20,5 +20,5 @@ public static class ScrapeGuard
         && !http.Request.Headers.ContainsKey("Forwarded");
 
     public static ProblemHttpResult Refused() => Problems.Create(StatusCodes.Status403Forbidden, "metrics_local_only",
-        "Les métriques ne sont servies qu'aux connexions directes venant de l'ordinateur où THÉRÈSE tourne.");
+        "Les métriques ne sont servies qu’aux connexions directes venant de l’ordinateur où THÉRÈSE tourne.");
 }

@@ -38,7 +38,7 @@ public sealed class ConfiguredSettings(IConfiguration config)
         string? Variable(string? name, string field)
         {
             if (name is null || SettingsPatch.Blank(config[name]) is not { } value) return null;
-            locked[field] = $"la variable d'environnement {name}";
+            locked[field] = $"la variable d’environnement {name}";
             return value;
         }
 
@@ -83,7 +83,7 @@ public sealed class ConfiguredSettings(IConfiguration config)
                 return provider switch
                 {
                     JsonConfigurationProvider json => $"le fichier {Path.GetFileName(json.Source.Path)}",
-                    EnvironmentVariablesConfigurationProvider => $"la variable d'environnement {key.Replace(":", "__", StringComparison.Ordinal)}",
+                    EnvironmentVariablesConfigurationProvider => $"la variable d’environnement {key.Replace(":", "__", StringComparison.Ordinal)}",
                     CommandLineConfigurationProvider => $"la ligne de commande (--{key})",
                     _ => $"la configuration du serveur ({key})",
                 };

@@ -94,7 +94,7 @@ public static class SettingsApi
             catch (InvalidOperationException)
             {
                 // JsonDocument checks a string's encoding only when it is read: invalid UTF-8, a lone surrogate.
-                return (null, Problems.BadRequest("invalid_json", "La requête contient un texte qui n'est pas de l'Unicode valide."));
+                return (null, Problems.BadRequest("invalid_json", "La requête contient un texte qui n’est pas de l’Unicode valide."));
             }
         }
     }

@@ -84,7 +84,7 @@ public sealed record SettingsPatch
             };
             if (key is not (SettingFields.Provider or SettingFields.BaseUrl or SettingFields.Model))
                 return (null, key == SettingFields.ApiKey
-                    ? "La clé d'API ne passe jamais dans l'adresse : envoyez-la dans le corps d'un POST /api/settings/models."
+                    ? "La clé d’API ne passe jamais dans l’adresse : envoyez-la dans le corps d’un POST /api/settings/models."
                     : $"Le paramètre « {Truncate(key)} » est inconnu.");
         }
         return patch.Validate() is { } invalid ? (null, invalid) : (patch, null);
@@ -97,15 +97,15 @@ public sealed record SettingsPatch
         if (Model.Value is { Length: > ModelSettings.MaxModelLength })
             return $"Le nom du modèle est trop long ({ModelSettings.MaxModelLength} caractères au plus).";
         if (BaseUrl.Value is { } url && !IsHttpUrl(url))
-            return "L'adresse du fournisseur doit être une URL http:// ou https:// complète.";
+            return "L’adresse du fournisseur doit être une URL http:// ou https:// complète.";
         if (MaxTokens.Value is { } max && max is <= 0 or > ModelSettings.MaxMaxTokens)
             return $"Le réglage max_tokens doit être compris entre 1 et {ModelSettings.MaxMaxTokens:N0}.".Replace(',', '\u202f');
         if (SystemPrompt.Value is { Length: > ModelSettings.MaxSystemPromptLength })
             return $"Le prompt système est trop long ({ModelSettings.MaxSystemPromptLength:N0} caractères au plus).".Replace(',', '\u202f');
         if (ApiKey.Value is { Length: > 1000 })
-            return "La clé d'API est trop longue.";
+            return "La clé d’API est trop longue.";
         if (ApiKey.Value is { } key && key.Any(char.IsControl))
-            return "La clé d'API contient des caractères invalides.";
+            return "La clé d’API contient des caractères invalides.";
         return null;
     }
 

@@ -45,12 +45,12 @@ public static class AccessTokenApi
         HttpMethods.IsPost(request.Method) && request.Path.Equals(TokenPath, StringComparison.OrdinalIgnoreCase);
 
     public static ProblemHttpResult TokenRequired() => Problems.Create(StatusCodes.Status401Unauthorized, "token_required",
-        "THÉRÈSE demande un jeton d'accès. Saisissez celui que l'administrateur a configuré.");
+        "THÉRÈSE demande un jeton d’accès. Saisissez celui que l’administrateur a configuré.");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Prove(HttpContext http, AccessToken token, Attempts attempts, IOptions<JsonOptions> json)
     {
         if (!token.Configured)
-            return Problems.NotFound("THÉRÈSE ne demande pas de jeton d'accès : il n'y a rien à saisir.");
+            return Problems.NotFound("THÉRÈSE ne demande pas de jeton d’accès : il n’y a rien à saisir.");
         using var attempt = attempts.Acquire(http);
         if (!attempt.IsAcquired)
         {
@@ -63,7 +63,7 @@ public static class AccessTokenApi
         if (body is null) return problem!;
         if (!token.Matches(body.Token?.Trim()))
             return Problems.Create(StatusCodes.Status401Unauthorized, "token_invalid",
-                "Ce jeton d'accès n'est pas le bon. Vérifiez-le auprès de l'administrateur, puis réessayez.");
+                "Ce jeton d’accès n’est pas le bon. Vérifiez-le auprès de l’administrateur, puis réessayez.");
         token.SetCookie(http);
         return TypedResults.NoContent();
     }

@@ -64,9 +64,9 @@ public static class Listening
         return $"THÉRÈSE will not listen on {where} without an access token: anyone who can reach that address could read "
             + $"the conversations and use the API keys. Set {AccessToken.Setting} (at least {AccessToken.MinLength} characters, "
             + "for example from `openssl rand -hex 32`), or listen on 127.0.0.1 only.\n"
-            + $"THÉRÈSE refuse d'écouter sur {where} sans jeton d'accès : quiconque peut joindre cette adresse pourrait lire "
-            + $"les conversations et utiliser les clés d'API. Définissez {AccessToken.Setting} ({AccessToken.MinLength} caractères au moins, "
-            + "par exemple avec `openssl rand -hex 32`), ou n'écoutez que sur 127.0.0.1.";
+            + $"THÉRÈSE refuse d’écouter sur {where} sans jeton d’accès : quiconque peut joindre cette adresse pourrait lire "
+            + $"les conversations et utiliser les clés d’API. Définissez {AccessToken.Setting} ({AccessToken.MinLength} caractères au moins, "
+            + "par exemple avec `openssl rand -hex 32`), ou n’écoutez que sur 127.0.0.1.";
     }
 
     /// <summary>Says on stderr why THÉRÈSE must not start with this configuration; true when it must not.</summary>

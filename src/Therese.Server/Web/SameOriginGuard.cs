@@ -32,5 +32,5 @@ public static class SameOriginGuard
 
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused() =>
         Problems.Create(StatusCodes.Status403Forbidden, "cross_origin",
-            "Cette demande vient d'un autre site que THÉRÈSE : elle est refusée. Utilisez THÉRÈSE depuis sa propre page.");
+            "Cette demande vient d’un autre site que THÉRÈSE : elle est refusée. Utilisez THÉRÈSE depuis sa propre page.");
 }

@@ -9,7 +9,7 @@ public static class WebExtensions
     public static WebApplication MapFrontEnd(this WebApplication app)
     {
         // An unknown API address is an API error, never the page.
-        app.Map("/api/{**rest}", () => Problems.NotFound("Cette adresse de l'API n'existe pas."))
+        app.Map("/api/{**rest}", () => Problems.NotFound("Cette adresse de l’API n’existe pas."))
             .WithName("UnknownApi").ExcludeFromDescription();
         app.UseDefaultFiles();
         app.UsePrecompressedFiles(app.Environment);

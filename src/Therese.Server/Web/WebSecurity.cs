@@ -36,7 +36,7 @@ public static class WebSecurity
             if (OverlongHeader(context.Request, limits.MaxHeaderBytes) is { } name)
             {
                 await Problems.Create(StatusCodes.Status431RequestHeaderFieldsTooLarge, "header_too_large",
-                    $"L'en-tête {name} de la requête est trop long : {FrenchText.Size(limits.MaxHeaderBytes)} au plus.").ExecuteAsync(context);
+                    $"L’en-tête {name} de la requête est trop long : {FrenchText.Size(limits.MaxHeaderBytes)} au plus.").ExecuteAsync(context);
                 return;
             }
             if (context.Request.Path.StartsWithSegments("/api"))
@@ -87,7 +87,7 @@ public static class WebSecurity
         if (!token.Configured)
         {
             return AccessToken.IsLocal(context.Connection) ? null : Problems.Create(StatusCodes.Status403Forbidden, "local_only",
-                "Sans jeton d'accès, THÉRÈSE n'accepte que les connexions venant de cet ordinateur.");
+                "Sans jeton d’accès, THÉRÈSE n’accepte que les connexions venant de cet ordinateur.");
         }
         if (AccessTokenApi.IsTokenEndpoint(context.Request) || token.Admits(context.Request)) return null;
         return AccessTokenApi.TokenRequired();

@@ -9,7 +9,7 @@ public sealed class OpenAiProviderTests : ServerTest
     [Fact]
     public async Task Streams_tokens_with_usage_and_sends_the_history()
     {
-        const string answer = "Réponse d'un serveur compatible OpenAI, avec « guillemets » et 🇫🇷.";
+        const string answer = "Réponse d’un serveur compatible OpenAI, avec « guillemets » et 🇫🇷.";
         await using var first = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { text = answer, tps = 0, split_utf8 = true }, "Première") });
         var events = await first.ReadToEndAsync();
         Assert.Equal(answer, first.Text);

@@ -56,11 +56,14 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
         var seed = Environment.TickCount;
         output.WriteLine($"seed {seed}");
         var (_, cookies) = await fixture.SignInAsync();
+        var stalls = new System.Collections.Concurrent.ConcurrentBag<string>();
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(async n =>
         {
             var random = new Random(seed + n);
             const int tokens = 80;
             var kept = new List<ReceivedEvent>();
+            var trace = new List<string>();
+            var clock = Stopwatch.StartNew();
             var instance = n % 3;
             using var first = Cluster.CreateClient(instance, cookies);
             var stream = await ChatStreamReader.OpenAsync(first, Send(new { tokens, tps = 100, ttft_ms = 0 }));
@@ -73,7 +76,14 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
                 for (var i = 0; i < reads && !ended; i++)
                 {
                     if (await stream.NextAsync() is not { } e || e.IsDoneMarker) { ended = true; break; }
+                    if (e.Type == "ping")
+                    {
+                        // Only after 15 s without an event: a stall a person would see.
+                        stalls.Add($"answer {n}: a ping on instance {instance} after event {kept.LastOrDefault()?.Id} ({drops} drops)");
+                        continue;
+                    }
                     kept.Add(e);
+                    trace.Add($"{clock.ElapsedMilliseconds} ms on {instance}: {e.Id} {e.Type}");
                     messageId ??= e.Type == "start" ? e.Json.GetProperty("message_id").GetString() : null;
                 }
                 if (ended) break;
@@ -86,6 +96,7 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
                 stream = await ChatStreamReader.FollowAsync(next, messageId!, last);
             }
             await stream.DisposeAsync();
+            if (kept[^1].Type != "done") output.WriteLine($"answer {n} ({messageId}):\n" + string.Join("\n", trace));
             return (kept, drops, tokens);
         }));
 
@@ -99,7 +110,27 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
             Assert.Equal("end_turn", kept[^1].Json.GetProperty("stop_reason").GetString());
         }
         Assert.True(results.Sum(r => r.drops) >= 20, $"only {results.Sum(r => r.drops)} drops");
+        Assert.Empty(stalls);
         output.WriteLine($"{results.Sum(r => r.drops)} drops in all, each resumed on another instance");
+    }
+
+    [Fact]
+    public async Task A_follower_that_had_read_the_end_and_reconnects_elsewhere_is_told_at_once_that_there_is_nothing_more()
+    {
+        var (on0, cookies) = await fixture.SignInAsync(instance: 0);
+        long endId;
+        string messageId;
+        await using (var stream = await ChatStreamReader.OpenAsync(on0, Send(new { text = "Fin de la réponse.", tps = 500 })))
+        {
+            endId = (await stream.NextOfTypeAsync("done")).NumericId;
+            messageId = stream.MessageId!;
+        }
+        using var on1 = Cluster.CreateClient(1, cookies);
+        var clock = Stopwatch.StartNew();
+        await using var again = await ChatStreamReader.FollowAsync(on1, messageId, endId);
+        var events = await again.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(Assert.Single(events).IsDoneMarker, string.Join(", ", events.Select(e => e.Type)));
+        output.WriteLine($"[DONE] after {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class ConversationsApiTests : ServerTest
         { "DELETE", "/api/conversations/inconnue", null, null, 404 },
         { "GET", "/api/conversations?limit=0", null, null, 400 },
         { "GET", "/api/conversations?limit=500", null, null, 400 },
-        { "GET", "/api/conversations?cursor=n'importe-quoi", null, null, 400 },
+        { "GET", "/api/conversations?cursor=n’importe-quoi", null, null, 400 },
         { "POST", "/api/conversations", "application/json", """{"title": """, 400 },
         { "POST", "/api/conversations", "application/json", """{"title":"   "}""", 400 },
         { "POST", "/api/conversations", "text/plain", "titre", 415 },
@@ -145,11 +145,11 @@ public sealed class ConversationsApiTests : ServerTest
     [Fact]
     public async Task Renaming_with_bad_input_keeps_the_old_title()
     {
-        var id = await Chat(Directive.Message(new { text = "Oui.", tps = 0 }, "Titre d'origine"));
+        var id = await Chat(Directive.Message(new { text = "Oui.", tps = 0 }, "Titre d’origine"));
         foreach (var bad in new[] { """{"title":""}""", """{"title":null}""", "{", $$"""{"title":"{{new string('x', 201)}}"}""" })
             Assert.Equal(HttpStatusCode.BadRequest, (await Http.PatchAsync($"/api/conversations/{id}", Body(bad))).StatusCode);
         var conversation = await Json(await Http.GetAsync($"/api/conversations/{id}"), HttpStatusCode.OK);
-        Assert.StartsWith("Titre d'origine", conversation.GetProperty("title").GetString());
+        Assert.StartsWith("Titre d’origine", conversation.GetProperty("title").GetString());
     }
 
     [Fact]

@@ -20,8 +20,8 @@ public sealed class SearchAndVersionsTests : ServerTest
     [Fact]
     public async Task A_word_found_only_in_an_answer_is_found_without_regard_to_case_or_accents_with_its_passage()
     {
-        var (budget, answerId) = await Ask("Comment préparer le budget ?", "Prévoyez une réserve pour la fête de l'été et le matériel de la salle polyvalente.");
-        await Ask("Une lettre aux adhérents", "Chers adhérents, voici les nouvelles de l'association.");
+        var (budget, answerId) = await Ask("Comment préparer le budget ?", "Prévoyez une réserve pour la fête de l’été et le matériel de la salle polyvalente.");
+        await Ask("Une lettre aux adhérents", "Chers adhérents, voici les nouvelles de l’association.");
 
         var hits = await Search("ETE SALLE");
         var hit = Assert.Single(hits.EnumerateArray());

@@ -41,8 +41,8 @@ public sealed class AnthropicFallbackTests : ServerTest
         Assert.Equal("anthropic", settings.GetProperty("provider").GetString());
         Assert.Equal("claude-sonnet-4-5", settings.GetProperty("model").GetString());
         Assert.Equal(["base_url", "api_key"], settings.GetProperty("locked").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal("la variable d'environnement ANTHROPIC_API_KEY", settings.GetProperty("sources").GetProperty("api_key").GetString());
-        Assert.Equal("la variable d'environnement ANTHROPIC_BASE_URL", settings.GetProperty("sources").GetProperty("base_url").GetString());
+        Assert.Equal("la variable d’environnement ANTHROPIC_API_KEY", settings.GetProperty("sources").GetProperty("api_key").GetString());
+        Assert.Equal("la variable d’environnement ANTHROPIC_BASE_URL", settings.GetProperty("sources").GetProperty("base_url").GetString());
     }
 }
 

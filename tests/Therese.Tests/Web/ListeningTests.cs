@@ -33,7 +33,7 @@ public sealed class ListeningTests
         Assert.NotNull(refusal);
         Assert.Contains("Therese:AccessToken", refusal);
         Assert.Contains("will not listen", refusal);
-        Assert.Contains("refuse d'écouter", refusal);
+        Assert.Contains("refuse d’écouter", refusal);
         Assert.Contains(urls.Split(';').Last(), refusal);
     }
 
@@ -72,7 +72,7 @@ public sealed class ListeningProcessTests
 
         Assert.Equal(1, exitCode);
         Assert.Contains("stderr: THÉRÈSE will not listen on http://0.0.0.0:" + port, server.Output);
-        Assert.Contains("THÉRÈSE refuse d'écouter sur http://0.0.0.0:" + port, server.Output);
+        Assert.Contains("THÉRÈSE refuse d’écouter sur http://0.0.0.0:" + port, server.Output);
         Assert.Contains("Therese:AccessToken", server.Output);
         Assert.False(Directory.Exists(dataDir), "it prepared its data folder before refusing");
     }

@@ -109,7 +109,7 @@ public sealed class MalformedRequestTests(SeededServer server) : IClassFixture<S
         ["list: limit 0"] = new("GET", "/api/conversations?limit=0", null, null, 400, "invalid_request"),
         ["list: limit over the page size"] = new("GET", "/api/conversations?limit=201", null, null, 400, "invalid_request"),
         ["list: limit that is not a number"] = new("GET", "/api/conversations?limit=beaucoup", null, null, 400, "invalid_request"),
-        ["list: nonsense cursor"] = new("GET", "/api/conversations?cursor=n'importe-quoi", null, null, 400, "invalid_request"),
+        ["list: nonsense cursor"] = new("GET", "/api/conversations?cursor=n’importe-quoi", null, null, 400, "invalid_request"),
         ["list: cursor with a negative time"] = new("GET", "/api/conversations?cursor=-5.abc", null, null, 400, "invalid_request"),
         ["list: cursor beyond any date"] = new("GET", "/api/conversations?cursor=99999999999999999999999.abc", null, null, 400, "invalid_request"),
         ["list: cursor without an id"] = new("GET", "/api/conversations?cursor=638000000000000000.", null, null, 400, "invalid_request"),
