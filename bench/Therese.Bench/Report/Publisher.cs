@@ -91,7 +91,10 @@ public static class Publisher
         if (r.Storage is { } sg)
             md.Line($"| first token with the database write-locked for {sg.LockMs} ms | {Ms(sg.LockedFirst.P50)} ms | | |");
         if (r.Cluster?.FirstToken is { } cf)
-            md.Line($"| time nginx and three instances (PostgreSQL, Redis, team mode) add to the first token over one instance reached directly | {Ms(cf.ClusterOverSingle.P50)} ms | {Ms(cf.ClusterOverSingle.P99)} ms | ≤ 1 ms p50 |");
+        {
+            md.Line($"| time THÉRÈSE adds to the first token through nginx and three instances (team mode, PostgreSQL, Redis) vs the SDK straight to the provider | {Ms(cf.ClusterAdded.P50)} ms | {Ms(cf.ClusterAdded.P99)} ms | |");
+            md.Line($"| the part of it nginx and the cluster add over one instance reached directly | {Ms(cf.ClusterOverSingle.P50)} ms | {Ms(cf.ClusterOverSingle.P99)} ms | ≤ 1 ms p50 |");
+        }
         if (r.TokenToPaint is { } tp)
             foreach (var rate in tp.Rates)
                 md.Line($"| token → painted in the page, {rate.Tps:N0} tokens/s (p95: {Ms(rate.Latency.P95)} ms) | {Ms(rate.Latency.P50)} ms | {Ms(rate.Latency.P99)} ms | ≤ 20 ms p95 |");

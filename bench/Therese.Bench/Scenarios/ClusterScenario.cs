@@ -341,7 +341,7 @@ public static class ClusterScenario
             var expected = FakeText.Text(tokens);
             long received = 0, lost = 0, reordered = 0;
             var errors = 0;
-            var errorSamples = new List<string>();
+            var errorKinds = new Dictionary<string, int>();
             var steadyFrom = levelStartUtc + TimeSpan.FromSeconds(rampSeconds + 1);
             var steadyTo = levelStartUtc + plateauEnd;
             var added = new List<double>();
@@ -355,7 +355,8 @@ public static class ClusterScenario
                 if (s.Error is not null || !s.Done)
                 {
                     errors++;
-                    if (errorSamples.Count < 5) errorSamples.Add(s.Error ?? "no done event");
+                    var kind = s.Error ?? "no done event";
+                    errorKinds[kind] = errorKinds.GetValueOrDefault(kind) + 1;
                 }
                 if (s.Upstream is { } up && ports.TryGetValue(up[(up.LastIndexOf(':') + 1)..], out var served)) perInstance[served]++;
                 var inOrder = s.Deltas.Select((d, i) => d.Id == s.Deltas[0].Id + i).All(x => x);
@@ -368,6 +369,8 @@ public static class ClusterScenario
                         if (times[k] >= steadyFrom && times[k] <= steadyTo) added.Add((s.Deltas[k].At - times[k]).TotalMilliseconds);
             }
 
+            // Each distinct error once, with how many streams ended with it, the most frequent first.
+            var errorSamples = errorKinds.OrderByDescending(kv => kv.Value).Take(5).Select(kv => $"{kv.Value} × {kv.Key}").ToList();
             var instances = pids.Select((_, i) => new ClusterInstanceLevel(perInstance[i],
                 baseline[i].RssBytes / 1048576, samples.Max(x => x[i].RssBytes) / 1048576,
                 (heapBaseline[i] ?? 0) / 1048576, (heapPeak[i] ?? 0) / 1048576,
@@ -523,7 +526,10 @@ public static class ClusterScenario
             md.Line();
             md.Line($"**The section failed**: `{failed}` (the benchmark's output has the instances' and nginx's logs). Figures measured before the failure follow, if any.");
         }
-        md.Line($"The instances reached the provider over {(r.ProviderProtocol.Length > 0 ? r.ProviderProtocol : "n/a")}; clients connected to Redis other than the benchmark: {r.RedisClients}.");
+        md.Line($"The instances reached the provider over {(r.ProviderProtocol.Length > 0 ? r.ProviderProtocol : "n/a")}. " +
+                (r.RedisClients == 0 && r.Levels.All(l => l.RedisCommands == 0)
+                    ? "**No instance connected to Redis** (no client, no command during the levels): each instance kept its answers' live state in its own memory, so these figures do not include Redis's cost yet."
+                    : $"Clients connected to Redis at the end (the benchmark's own excepted): {r.RedisClients}; its commands during each level are in the table."));
         md.Line();
         if (r.FirstToken is { } ft)
         {
@@ -586,7 +592,7 @@ public static class ClusterScenario
             }
             md.Line();
             foreach (var l in r.Levels.Where(l => l.ErrorSamples.Count > 0))
-                md.Line($"Errors at {l.Streams:N0} streams, first ones: {string.Join("; ", l.ErrorSamples.Select(e => $"`{e}`"))}.");
+                md.Line($"Errors at {l.Streams:N0} streams (streams × what ended them): {string.Join("; ", l.ErrorSamples.Select(e => $"`{e}`"))}.");
             var largest = r.Levels.MaxBy(l => l.Streams)!;
             var one = section6?.Levels.Where(l => l.Kind == ScaleKind.Capacity).MinBy(l => Math.Abs(l.Streams - largest.Streams / InstanceCount));
             md.Line($"**Memory per stream per instance at {largest.Streams:N0} streams: {largest.WorkingSetPerStreamKb:0.#} KB (goal ≤ 64 KB: " +
