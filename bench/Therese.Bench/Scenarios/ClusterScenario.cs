@@ -28,11 +28,12 @@ public sealed record ClusterInstanceLevel(
 public sealed record ClusterLevel(
     int Streams, double Tps, int TokensPerStream, double RampSeconds,
     int Completed, int Errors, long TokensExpected, long TokensReceived, long TokensLost, long TokensReordered, List<string> ErrorSamples,
-    List<ClusterInstanceLevel> Instances, long WorkingSetBaselineMb, long WorkingSetPeakMb,
+    int SavedIntact, List<ClusterInstanceLevel> Instances, long WorkingSetBaselineMb, long WorkingSetPeakMb,
     double WorkingSetPerStreamKb, double GcHeapPerStreamKb,
     double InstancesCpuMsPer1000Tokens, double NginxCpuMsPer1000Tokens, double PostgresCpuMsPer1000Tokens, double RedisCpuMsPer1000Tokens,
     long RedisCommands, int NginxPeakOpenFiles,
-    Distribution AddedDelay, Distribution FirstToken, double LoadAverage, double Seconds);
+    Distribution AddedDelay, Distribution FirstToken, double LoadAverage, double Seconds,
+    List<string> InstanceLog);
 
 /// <summary>Section 10; <see cref="Skipped"/> or <see cref="Failed"/> says why there are no figures.</summary>
 public sealed record ClusterResult(
@@ -267,11 +268,13 @@ public static class ClusterScenario
             public List<(long Id, string Text, DateTimeOffset At)> Deltas { get; } = new(32);
             public DateTimeOffset SentAt;
             public string? Upstream;
+            public string? ConversationId;
             public string? Error;
             public bool Done;
         }
 
         public string Protocol { get; private set; } = "";
+        private int _notIntactShown;
         public int RedisClients { get; private set; }
 
         private int[] Pids => [.. cluster.Instances.Select(i => i!.ProcessId)];
@@ -293,6 +296,7 @@ public static class ClusterScenario
             var baselineAt = DateTime.Now;
             var cpu0 = Cpu();
             var redis0 = await RedisInfoAsync(cluster.Redis.Port);
+            var logFrom = cluster.Instances.Select(i => i!.Output.Split('\n').Length).ToArray();
             var started = Stopwatch.StartNew();
             var levelStartUtc = DateTimeOffset.UtcNow;
 
@@ -330,10 +334,12 @@ public static class ClusterScenario
             if (samples.Count == 0) samples.Add(pids.Select(ProcStats.Read).ToArray());
 
             var all = Task.WhenAll(tasks);
-            await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(tokens / tps + rampSeconds + 60)));
+            await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(tokens / tps + rampSeconds + 30)));
             var cpu1 = Cpu();
             var redis1 = await RedisInfoAsync(cluster.Redis.Port);
             var seconds = started.Elapsed.TotalSeconds;
+            _notIntactShown = 0;
+            var saved = await SavedIntactAsync(http, streams, FakeText.Text(tokens));
             var heapBaseline = counters.Select(c => c.GcHeap(baselineAt.AddSeconds(-2), baselineAt)).ToArray();
             var heapPeak = counters.Select(c => c.GcHeap(plateauStartAt, plateauEndAt)).ToArray();
 
@@ -355,7 +361,7 @@ public static class ClusterScenario
                 if (s.Error is not null || !s.Done)
                 {
                     errors++;
-                    var kind = s.Error ?? "no done event";
+                    var kind = s.Error ?? $"no done event (the stream ended after {s.Deltas.Count} of {tokens} tokens)";
                     errorKinds[kind] = errorKinds.GetValueOrDefault(kind) + 1;
                 }
                 if (s.Upstream is { } up && ports.TryGetValue(up[(up.LastIndexOf(':') + 1)..], out var served)) perInstance[served]++;
@@ -383,18 +389,17 @@ public static class ClusterScenario
                 : double.NaN;
             double Per1000(double cpuSeconds) => received == 0 ? double.NaN : cpuSeconds * 1000 / (received / 1000.0);
             var level = new ClusterLevel(n, tps, tokens, rampSeconds, streams.Count(s => s.Done && s.Error is null), errors, (long)n * tokens, received, lost, reordered,
-                errorSamples, instances, sumBaseline / 1048576, sumPeak / 1048576,
+                errorSamples, saved, instances, sumBaseline / 1048576, sumPeak / 1048576,
                 (sumPeak - sumBaseline) / 1024.0 / n, heapPerStream,
                 Per1000(cpu1.Instances - cpu0.Instances), Per1000(cpu1.Nginx - cpu0.Nginx), Per1000(cpu1.Postgres - cpu0.Postgres), Per1000(cpu1.Redis - cpu0.Redis),
                 // Less the INFO command that read the second count.
                 Math.Max(0, redis1.Commands - redis0.Commands - 1), nginxFiles,
-                Distribution.Of(added), Distribution.Of(first), Math.Max(load, Machine.Load1()), Math.Round(seconds, 1));
+                Distribution.Of(added), Distribution.Of(first), Math.Max(load, Machine.Load1()), Math.Round(seconds, 1),
+                LogSummary(cluster.Instances.SelectMany((p, i) => p!.Output.Split('\n').Skip(logFrom[i]))));
             RedisClients = redis1.Clients;
-            if (errors > 0)
-                // What the instances said (Warning and above), for the errors' cause.
-                for (var i = 0; i < pids.Length; i++)
-                    log($"[cluster]   instance {i} output, last lines:\n{string.Join('\n', cluster.Instances[i]!.Output.Split('\n').TakeLast(25))}");
-            log($"[cluster]   {level.Completed:N0}/{n:N0} complete, {errors} errors, lost {lost}, streams per instance {string.Join("/", perInstance)}, " +
+            foreach (var line in level.ErrorSamples) log($"[cluster]   streams ended with: {line}");
+            foreach (var line in level.InstanceLog) log($"[cluster]   instances logged: {line}");
+            log($"[cluster]   {level.Completed:N0}/{n:N0} complete, {errors} errors, lost {lost}, saved intact {saved:N0}, streams per instance {string.Join("/", perInstance)}, " +
                 $"working set +{level.WorkingSetPerStreamKb:0.#} KB/stream (3 instances), GC heap +{level.GcHeapPerStreamKb:0.#} KB/stream, " +
                 $"added delay p99 {Distribution.Ms(level.AddedDelay.P99)} ms, Redis commands {level.RedisCommands:N0}");
             return level;
@@ -412,7 +417,7 @@ public static class ClusterScenario
                 s.Upstream = response.Headers.TryGetValues(NginxBalancer.UpstreamHeader, out var up) ? up.FirstOrDefault() : null;
                 if (response.StatusCode != HttpStatusCode.OK)
                 {
-                    s.Error = $"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+                    s.Error = $"HTTP {(int)response.StatusCode} {ProblemCode(await response.Content.ReadAsStringAsync())}";
                     return;
                 }
                 await using var stream = await response.Content.ReadAsStreamAsync();
@@ -425,13 +430,43 @@ public static class ClusterScenario
                     if (type == "delta")
                         s.Deltas.Add((long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), json.RootElement.GetProperty("content").GetString()!, at));
                     else if (type == "done") s.Done = true;
-                    else if (type == "error") s.Error = "error event: " + item.Data;
+                    else if (type == "start") s.ConversationId = json.RootElement.GetProperty("conversation_id").GetString();
+                    else if (type == "error" && json.RootElement.TryGetProperty("error", out var error))
+                        s.Error = $"error event {error.GetProperty("code").GetString()}: {error.GetProperty("message").GetString()}";
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
             {
                 s.Error = $"{ex.GetType().Name}: {ex.Message}";
             }
+        }
+
+        /// <summary>
+        /// The answers as any instance reads them back from PostgreSQL once the level is over (GET /api/conversations/{id} through
+        /// nginx): how many are saved complete with exactly the text the fake wrote.
+        /// </summary>
+        private async Task<int> SavedIntactAsync(HttpClient http, Stream[] streams, string expected)
+        {
+            // The end of an answer is written by the instance's writer in its next batch, after the client has its done event.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var intact = 0;
+            await Parallel.ForEachAsync(streams.Where(s => s.ConversationId is not null), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (s, ct) =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync($"/api/conversations/{Uri.EscapeDataString(s.ConversationId!)}", ct);
+                    if (!response.IsSuccessStatusCode) return;
+                    using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+                    var last = json.RootElement.GetProperty("messages").EnumerateArray().LastOrDefault();
+                    if (last.ValueKind == JsonValueKind.Object && last.GetProperty("status").GetString() == "complete" && last.GetProperty("content").GetString() == expected)
+                        Interlocked.Increment(ref intact);
+                    else if (Interlocked.Exchange(ref _notIntactShown, 1) == 0)
+                        log($"[cluster]   first answer not saved intact: status {(last.ValueKind == JsonValueKind.Object ? last.GetProperty("status").GetString() : "none")}, " +
+                            $"{(last.ValueKind == JsonValueKind.Object ? last.GetProperty("content").GetString()?.Length : 0)} of {expected.Length} characters");
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or KeyNotFoundException or OperationCanceledException) { }
+            });
+            return intact;
         }
 
         /// <summary>Per stream marker, when the fake (in this process, same clock) wrote each token.</summary>
@@ -467,6 +502,48 @@ public static class ClusterScenario
             }
             return total;
         }
+    }
+
+    /// <summary>A problem's code (and detail), without its trace id, so that the same error counts once.</summary>
+    private static string ProblemCode(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var code = json.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+            var detail = json.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            return $"{code}: {detail}";
+        }
+        catch (JsonException)
+        {
+            return body[..Math.Min(body.Length, 200)];
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Ids = new("[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+    /// <summary>
+    /// What the instances logged (Warning and above; console format: "warn: Category[id]", then the message, then the exception),
+    /// each distinct entry once (ids blanked) with its count, the most frequent first.
+    /// </summary>
+    private static List<string> LogSummary(IEnumerable<string> output)
+    {
+        var lines = output.Select(l => l.StartsWith("stderr: ", StringComparison.Ordinal) ? l[8..] : l).ToList();
+        var counts = new Dictionary<string, int>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            if (!(line.StartsWith("warn: ", StringComparison.Ordinal) || line.StartsWith("fail: ", StringComparison.Ordinal) || line.StartsWith("crit: ", StringComparison.Ordinal))) continue;
+            var category = line[6..];
+            if (category.IndexOf('[', StringComparison.Ordinal) is > 0 and var bracket) category = category[..bracket];
+            var message = i + 1 < lines.Count ? lines[i + 1].Trim() : "";
+            var exception = i + 2 < lines.Count && lines[i + 2].StartsWith("      ", StringComparison.Ordinal) && lines[i + 2].Contains("Exception", StringComparison.Ordinal)
+                ? " — " + lines[i + 2].Trim() : "";
+            var key = Ids.Replace($"{line[..4]} {category}: {message}{exception}", "…");
+            if (key.Length > 300) key = key[..300] + "…";
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        return [.. counts.OrderByDescending(kv => kv.Value).Take(6).Select(kv => $"{kv.Value} × {kv.Key}")];
     }
 
     /// <summary>Redis's own counters (INFO): commands processed since it started, and clients connected other than this one.</summary>
@@ -564,16 +641,17 @@ public static class ClusterScenario
         {
             md.Line("**Concurrent streams.** One client (this process) opens the streams through nginx at 500 a second, each a new conversation with");
             md.Line("`::fake {\"tokens\":T,\"tps\":1,\"ttft_ms\":0}`, after a warm-up of 150 short streams, and checks each one as section 6 does (one `delta` per token,");
-            md.Line("ids in sequence, the text exact, a `done`). *Working set per stream per instance*: the three instances' VmRSS summed at each sample (every 250 ms");
+            md.Line("ids in sequence, the text exact, a `done`); once the level is over, it reads every conversation back through nginx: *saved intact* counts the");
+            md.Line("answers saved `complete` with exactly the fake's text. *Working set per stream per instance*: the three instances' VmRSS summed at each sample (every 250 ms");
             md.Line("while every stream is open), its peak − the sum before the level, ÷ streams: what a stream costs the instance that serves it. The GC heap the same");
             md.Line("way, per instance with dotnet-counters. *CPU per 1,000 tokens*: utime + stime over the whole level, of the three instances together, of nginx");
             md.Line("(master and worker), of PostgreSQL (postmaster and backends) and of Redis. *Redis commands*: Redis's own count (INFO) during the level.");
             md.Line("*Added delay*: the client's receipt of each `delta` − the fake's write of that token, for the tokens written while every stream was open.");
             md.Line();
-            md.Line("| streams | complete | errors | tokens lost / reordered | streams per instance | working set per stream per instance; GC heap | CPU per 1,000 tokens: instances; nginx; PostgreSQL; Redis | Redis commands | added delay per token p50 / p99 | first token p50 / p99 |");
-            md.Line("| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+            md.Line("| streams | complete | errors | tokens lost / reordered | saved intact | streams per instance | working set per stream per instance; GC heap | CPU per 1,000 tokens: instances; nginx; PostgreSQL; Redis | Redis commands | added delay per token p50 / p99 | first token p50 / p99 |");
+            md.Line("| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
             foreach (var l in r.Levels)
-                md.Line($"| {l.Streams:N0} | {l.Completed:N0} | {l.Errors} | {l.TokensLost} / {l.TokensReordered} | {string.Join(" / ", l.Instances.Select(i => i.Streams))} | " +
+                md.Line($"| {l.Streams:N0} | {l.Completed:N0} | {l.Errors} | {l.TokensLost} / {l.TokensReordered} | {l.SavedIntact:N0} | {string.Join(" / ", l.Instances.Select(i => i.Streams))} | " +
                         $"{l.WorkingSetPerStreamKb:0.#} KB; {l.GcHeapPerStreamKb:0.#} KB | {l.InstancesCpuMsPer1000Tokens:0.#}; {l.NginxCpuMsPer1000Tokens:0.#}; {l.PostgresCpuMsPer1000Tokens:0.#}; {l.RedisCpuMsPer1000Tokens:0.#} ms | " +
                         $"{l.RedisCommands:N0} | {Distribution.Ms(l.AddedDelay.P50)} / {Distribution.Ms(l.AddedDelay.P99)} ms | {Distribution.Ms(l.FirstToken.P50)} / {Distribution.Ms(l.FirstToken.P99)} ms |");
             md.Line();
@@ -592,7 +670,10 @@ public static class ClusterScenario
             }
             md.Line();
             foreach (var l in r.Levels.Where(l => l.ErrorSamples.Count > 0))
-                md.Line($"Errors at {l.Streams:N0} streams (streams × what ended them): {string.Join("; ", l.ErrorSamples.Select(e => $"`{e}`"))}.");
+                md.Line($"- Errors at {l.Streams:N0} streams (streams × what ended them): {string.Join("; ", l.ErrorSamples.Select(e => $"`{e}`"))}.");
+            foreach (var l in r.Levels.Where(l => l.InstanceLog is { Count: > 0 }))
+                md.Line($"- What the instances logged (Warning and above) at {l.Streams:N0} streams, entries × message: {string.Join("; ", l.InstanceLog.Select(e => $"`{e}`"))}.");
+            md.Line();
             var largest = r.Levels.MaxBy(l => l.Streams)!;
             var one = section6?.Levels.Where(l => l.Kind == ScaleKind.Capacity).MinBy(l => Math.Abs(l.Streams - largest.Streams / InstanceCount));
             md.Line($"**Memory per stream per instance at {largest.Streams:N0} streams: {largest.WorkingSetPerStreamKb:0.#} KB (goal ≤ 64 KB: " +
