@@ -28,6 +28,10 @@ public sealed class ThereseCluster : IAsyncDisposable
     public string BaseUrl => Nginx.BaseUrl;
     /// <summary>The fake provider's throwaway certificate when it serves HTTPS (<see cref="ClusterOptions.ProviderOverHttps"/>), else null.</summary>
     public X509Certificate2? ProviderCertificate { get; }
+    /// <summary>The environment the instances get (SSL_CERT_FILE when the fake serves HTTPS), for another server started beside them.</summary>
+    public IReadOnlyDictionary<string, string> InstanceEnvironment => _environment;
+    /// <summary>The settings every instance gets (its DataDir apart).</summary>
+    public IReadOnlyDictionary<string, string> Settings => _settings;
 
     private ThereseCluster(FakeLlmServer fake, ProviderTls? tls, PostgresServer postgres, RedisServer redis, string connection, int count,
         Dictionary<string, string> settings, ClusterOptions options)

@@ -35,9 +35,9 @@ public static class Goals
             // Not measured (tools missing, or the section failed before its figures) is not met.
             var why = cl.Skipped is { } skipped ? $"not measured: {skipped}" : cl.Failed is { } failed ? $"not measured: {failed}" : "not measured";
             goals.Add(cl.FirstToken is { } cf
-                ? new Goal("10a", "several instances: time to first token through nginx and three instances − one instance reached directly, p50", "≤ 1 ms",
-                    $"{Ms(cf.ClusterOverSingle.P50)} ms (p99 {Ms(cf.ClusterOverSingle.P99)} ms)", cf.ClusterOverSingle.P50 <= 1)
-                : new Goal("10a", "several instances: time to first token through nginx and three instances − one instance reached directly, p50", "≤ 1 ms", why, false));
+                ? new Goal("10a", "several instances: time to first token through nginx and three instances − one standalone THÉRÈSE, p50", "≤ 1 ms",
+                    $"{Ms(cf.ClusterOverStandalone.P50)} ms (p99 {Ms(cf.ClusterOverStandalone.P99)} ms)", cf.ClusterOverStandalone.P50 <= 1)
+                : new Goal("10a", "several instances: time to first token through nginx and three instances − one standalone THÉRÈSE, p50", "≤ 1 ms", why, false));
             if (cl.Levels.Count == 0)
                 goals.Add(new Goal("10m", "several instances: working set per stream per instance", "≤ 64 KB", why, false));
             foreach (var level in cl.Levels)

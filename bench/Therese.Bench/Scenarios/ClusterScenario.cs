@@ -14,11 +14,17 @@ using Therese.Testing;
 
 namespace Therese.Bench.Scenarios;
 
+/// <summary>
+/// First token four ways: direct (SDK → fake), a standalone THÉRÈSE (one process, team mode, SQLite, no Redis: a team on one
+/// machine), one cluster instance reached on its own port, and through nginx.
+/// </summary>
 public sealed record ClusterFirstToken(
     int Rounds, int WarmUp,
-    Distribution Direct, Distribution Single, Distribution Cluster,
-    Distribution SingleAdded, Distribution ClusterAdded, Distribution ClusterOverSingle,
-    Distribution SingleRequestLeg, Distribution ClusterRequestLeg, Distribution SingleReturnLeg, Distribution ClusterReturnLeg,
+    Distribution Direct, Distribution Standalone, Distribution Instance, Distribution Cluster,
+    Distribution StandaloneAdded, Distribution InstanceAdded, Distribution ClusterAdded,
+    Distribution ClusterOverStandalone, Distribution InstanceOverStandalone, Distribution ClusterOverInstance,
+    Distribution StandaloneRequestLeg, Distribution InstanceRequestLeg, Distribution ClusterRequestLeg,
+    Distribution StandaloneReturnLeg, Distribution InstanceReturnLeg, Distribution ClusterReturnLeg,
     List<int> ClusterAnswersPerInstance, double LoadAverage);
 
 /// <summary>One instance during one level: what it served and what it held.</summary>
@@ -54,7 +60,7 @@ public static class ClusterScenario
     private const string Setup =
         "three src/Therese.Server processes (the benchmark's build, server GC, team mode, PostgreSQL storage, Therese:Redis:Configuration set) behind nginx " +
         "(round robin, one worker, HTTP/1.1 to the instances, no buffering), a throwaway PostgreSQL (fsync off) and Redis, the fake provider in the " +
-        "benchmark's process over HTTPS, all on loopback";
+        "benchmark's process over HTTPS, all on loopback; for the first token, also the same build as one standalone process (team mode, SQLite, no Redis)";
 
     public static async Task<ClusterResult> RunAsync(BenchOptions options, Action<string> log)
     {
@@ -96,7 +102,22 @@ public static class ClusterScenario
                 if (response.StatusCode != HttpStatusCode.OK)
                     throw new InvalidOperationException($"Sign-in answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
 
-            firstToken = await FirstTokenAsync(cluster, cookies, options, log);
+            // The reference: the same build as one process, as a team runs it on one machine (team mode, SQLite, no Redis), on the same fake.
+            var standaloneData = Path.Combine(Path.GetTempPath(), "therese-cluster-bench-standalone-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                var standaloneSettings = cluster.Settings
+                    .Where(kv => kv.Key is not ("Therese:Storage:Provider" or "ConnectionStrings:Therese" or "Therese:Redis:Configuration"))
+                    .ToDictionary(kv => kv.Key, kv => kv.Value);
+                standaloneSettings["Therese:DataDir"] = standaloneData;
+                await using var standalone = ServerProcess.Start(standaloneSettings, environment: cluster.InstanceEnvironment.ToDictionary());
+                await standalone.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+                firstToken = await FirstTokenAsync(cluster, standalone, cookies, options, log);
+            }
+            finally
+            {
+                try { Directory.Delete(standaloneData, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
 
             var root = Machine.RepoRoot();
             var work = Path.Combine(Path.GetTempPath(), "therese-cluster-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -143,13 +164,14 @@ public static class ClusterScenario
     }
 
     /// <summary>
-    /// The same answer three ways, in rotating order within each round: the SDK straight to the fake, one instance directly
-    /// (instance round mod 3, its own port), and through nginx (round robin). Each stream is read to its end before the next.
+    /// The same answer four ways, in rotating order within each round: the SDK straight to the fake; the standalone THÉRÈSE;
+    /// one cluster instance on its own port (instance round mod 3); through nginx (round robin). Each stream is read to its end
+    /// before the next.
     /// </summary>
-    private static async Task<ClusterFirstToken> FirstTokenAsync(ThereseCluster cluster, CookieContainer cookies, BenchOptions options, Action<string> log)
+    private static async Task<ClusterFirstToken> FirstTokenAsync(ThereseCluster cluster, ServerProcess standalone, CookieContainer cookies, BenchOptions options, Action<string> log)
     {
         int warm = options.Quick ? 6 : 30, rounds = options.Rounds ?? (options.Quick ? 24 : 300);
-        log($"[cluster] first token: {warm} warm-up + {rounds} rounds of direct / one instance / through nginx");
+        log($"[cluster] first token: {warm} warm-up + {rounds} rounds of direct / standalone THÉRÈSE / one cluster instance / through nginx");
         var certificate = cluster.ProviderCertificate!.GetCertHash();
         using var providerHttp = new HttpClient(new PreferHttp2(new SocketsHttpHandler
         {
@@ -163,15 +185,25 @@ public static class ClusterScenario
         })) { Timeout = Timeout.InfiniteTimeSpan };
         var direct = new AnthropicClient(new Anthropic.Core.ClientOptions { ApiKey = "k", BaseUrl = cluster.Fake.BaseUrl, MaxRetries = 0, HttpClient = providerHttp })
             .AsIChatClient("fake-model", 16000);
-        using var throughNginx = cluster.CreateClient(cookies: cookies);
-        var toInstance = cluster.Instances.Select(i => new HttpClient(new SocketsHttpHandler
+        static HttpClient Client(string baseUrl, CookieContainer jar) => new(new SocketsHttpHandler
         {
-            UseCookies = true, CookieContainer = cookies, MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero,
-        }) { BaseAddress = new Uri(i!.BaseUrl), Timeout = TimeSpan.FromSeconds(60) }).ToArray();
+            UseCookies = true, CookieContainer = jar, MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero,
+        }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var throughNginx = cluster.CreateClient(cookies: cookies);
+        var toInstance = cluster.Instances.Select(i => Client(i!.BaseUrl, cookies)).ToArray();
+        // Its own cookie jar: same host (127.0.0.1) and cookie name as the cluster, another key ring.
+        using var toStandalone = Client(standalone.BaseUrl, new CookieContainer());
+        using (var response = await toStandalone.PostAsJsonAsync("/api/auth/login", new { email = ThereseCluster.AdminEmail, password = ThereseCluster.AdminPassword }))
+            if (response.StatusCode != HttpStatusCode.OK)
+                throw new InvalidOperationException($"Sign-in on the standalone THÉRÈSE answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var ports = cluster.Instances.Select((i, k) => (Port: new Uri(i!.BaseUrl).Port, Index: k)).ToDictionary(x => x.Port, x => x.Index);
 
-        var directMs = new List<double>(); var singleMs = new List<double>(); var clusterMs = new List<double>();
-        var singleReq = new List<double>(); var clusterReq = new List<double>(); var singleRet = new List<double>(); var clusterRet = new List<double>();
+        // Per way: first delta (or first text), request leg, return leg.
+        var ms = Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();
+        var requestLeg = Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();
+        var returnLeg = Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();
+        const int Direct = 0, Standalone = 1, Instance = 2, Nginx = 3;
+        var perInstance = new int[InstanceCount];
 
         // POST → first delta; and where the time went: POST → the fake received the request, the fake flushed token 1 → delta.
         async Task<(double First, double RequestLeg, double ReturnLeg, int? Instance)> ThroughAsync(HttpClient http)
@@ -186,44 +218,37 @@ public static class ClusterScenario
                 r?.FirstTokenAt is { } flushed ? (delta.At - flushed).TotalMilliseconds : double.NaN,
                 InstanceOf(s.Response, ports));
         }
-        var perInstance = new int[InstanceCount];
+
         var load = Machine.Load1();
         try
         {
             for (var i = 0; i < warm + rounds; i++)
             {
                 var measured = i >= warm;
-                for (var k = 0; k < 3; k++)
+                for (var k = 0; k < 4; k++)
                 {
-                    switch ((i + k) % 3)
+                    var way = (i + k) % 4;
+                    if (way == Direct)
                     {
-                        case 0:
-                        {
-                            var messages = new List<ChatMessage> { new(ChatRole.User, BenchContext.Message(Directive)) };
-                            var t0 = Stopwatch.GetTimestamp();
-                            var first = double.NaN;
-                            await foreach (var u in direct.GetStreamingResponseAsync(messages, new ChatOptions { MaxOutputTokens = 16000 }))
-                                if (u.Text.Length > 0 && double.IsNaN(first)) first = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                            if (measured) directMs.Add(first);
-                            break;
-                        }
-                        case 1:
-                        {
-                            var (first, request, back, _) = await ThroughAsync(toInstance[i % InstanceCount]);
-                            if (measured) { singleMs.Add(first); singleReq.Add(request); singleRet.Add(back); }
-                            break;
-                        }
-                        default:
-                        {
-                            var (first, request, back, served) = await ThroughAsync(throughNginx);
-                            if (measured)
-                            {
-                                clusterMs.Add(first); clusterReq.Add(request); clusterRet.Add(back);
-                                if (served is { } index) perInstance[index]++;
-                            }
-                            break;
-                        }
+                        var messages = new List<ChatMessage> { new(ChatRole.User, BenchContext.Message(Directive)) };
+                        var t0 = Stopwatch.GetTimestamp();
+                        var first = double.NaN;
+                        await foreach (var u in direct.GetStreamingResponseAsync(messages, new ChatOptions { MaxOutputTokens = 16000 }))
+                            if (u.Text.Length > 0 && double.IsNaN(first)) first = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                        if (measured) ms[Direct].Add(first);
+                        continue;
                     }
+                    var (firstDelta, request, back, served) = await ThroughAsync(way switch
+                    {
+                        Standalone => toStandalone,
+                        Instance => toInstance[i % InstanceCount],
+                        _ => throughNginx,
+                    });
+                    if (!measured) continue;
+                    ms[way].Add(firstDelta);
+                    requestLeg[way].Add(request);
+                    returnLeg[way].Add(back);
+                    if (way == Nginx && served is { } index) perInstance[index]++;
                 }
             }
         }
@@ -232,13 +257,18 @@ public static class ClusterScenario
             foreach (var c in toInstance) c.Dispose();
         }
         load = Math.Max(load, Machine.Load1());
+        Distribution Of(int way) => Distribution.Of(ms[way]);
+        Distribution Minus(int a, int b) => Distribution.Of(ms[a].Zip(ms[b], (x, y) => x - y));
         var result = new ClusterFirstToken(rounds, warm,
-            Distribution.Of(directMs), Distribution.Of(singleMs), Distribution.Of(clusterMs),
-            Distribution.Of(singleMs.Zip(directMs, (a, b) => a - b)), Distribution.Of(clusterMs.Zip(directMs, (a, b) => a - b)),
-            Distribution.Of(clusterMs.Zip(singleMs, (a, b) => a - b)),
-            Distribution.Of(singleReq), Distribution.Of(clusterReq), Distribution.Of(singleRet), Distribution.Of(clusterRet), [.. perInstance], load);
-        log($"[cluster]   first token p50: direct {Distribution.Ms(result.Direct.P50)} ms, one instance {Distribution.Ms(result.Single.P50)} ms, " +
-            $"through nginx {Distribution.Ms(result.Cluster.P50)} ms (request leg {Distribution.Ms(result.ClusterRequestLeg.P50)}, return leg {Distribution.Ms(result.ClusterReturnLeg.P50)}); cluster − one instance p50 {Distribution.Ms(result.ClusterOverSingle.P50)} ms, p99 {Distribution.Ms(result.ClusterOverSingle.P99)} ms");
+            Of(Direct), Of(Standalone), Of(Instance), Of(Nginx),
+            Minus(Standalone, Direct), Minus(Instance, Direct), Minus(Nginx, Direct),
+            Minus(Nginx, Standalone), Minus(Instance, Standalone), Minus(Nginx, Instance),
+            Distribution.Of(requestLeg[Standalone]), Distribution.Of(requestLeg[Instance]), Distribution.Of(requestLeg[Nginx]),
+            Distribution.Of(returnLeg[Standalone]), Distribution.Of(returnLeg[Instance]), Distribution.Of(returnLeg[Nginx]),
+            [.. perInstance], load);
+        log($"[cluster]   first token p50: direct {Distribution.Ms(result.Direct.P50)} ms, standalone {Distribution.Ms(result.Standalone.P50)} ms, " +
+            $"one instance {Distribution.Ms(result.Instance.P50)} ms, through nginx {Distribution.Ms(result.Cluster.P50)} ms; through nginx − standalone p50 " +
+            $"{Distribution.Ms(result.ClusterOverStandalone.P50)} ms, p99 {Distribution.Ms(result.ClusterOverStandalone.P99)} ms");
         return result;
     }
 
@@ -610,31 +640,37 @@ public static class ClusterScenario
         md.Line();
         if (r.FirstToken is { } ft)
         {
-            md.Line("**Time to first token.** The fake answers with `ttft_ms: 0`, 5 tokens, as fast as possible (as in section 1). Three ways to it, in rotating order");
-            md.Line("within each round: **direct**, the Anthropic SDK straight to the fake with THÉRÈSE's provider client settings (HTTP/2 over TLS), call → first");
-            md.Line("update carrying text; **one instance**, `POST /api/chat/stream` to an instance's own port (instance round mod 3), signed in, a new conversation");
-            md.Line("each time, POST → first `delta`; **through nginx**, the same through nginx, which picks the instance (round robin).");
-            md.Line($"{ft.Rounds} rounds after {ft.WarmUp} warm-up rounds; each stream is read to its end before the next. *Added* and *cluster − one instance* are paired per round.");
+            md.Line("**Time to first token.** The fake answers with `ttft_ms: 0`, 5 tokens, as fast as possible (as in section 1). Four ways to it, in rotating");
+            md.Line("order within each round: **direct**, the Anthropic SDK straight to the fake with THÉRÈSE's provider client settings (HTTP/2 over TLS), call →");
+            md.Line("first update carrying text; **standalone**, the same build as one process as a team runs it on one machine (team mode, SQLite, no Redis,");
+            md.Line("the same fake), `POST /api/chat/stream` signed in, a new conversation each time, POST → first `delta`; **one instance**, the same to one");
+            md.Line("cluster instance on its own port (instance round mod 3); **through nginx**, the same through nginx, which picks the instance (round robin).");
+            md.Line($"{ft.Rounds} rounds after {ft.WarmUp} warm-up rounds; each stream is read to its end before the next. Differences are paired per round.");
             md.Line($"Answers through nginx per instance: {string.Join(" / ", ft.ClusterAnswersPerInstance)}. Load average (1 min) during the measure: {ft.LoadAverage:0.00}.");
             md.Line();
             md.Line(Distribution.Header);
             md.Line(ft.Direct.Row("direct: first text"));
-            md.Line(ft.Single.Row("one instance directly: first `delta`"));
+            md.Line(ft.Standalone.Row("standalone THÉRÈSE: first `delta`"));
+            md.Line(ft.Instance.Row("one cluster instance directly: first `delta`"));
             md.Line(ft.Cluster.Row("through nginx: first `delta`"));
-            md.Line(ft.SingleAdded.Row("**added by one instance** (over direct)"));
-            md.Line(ft.ClusterAdded.Row("**added through nginx and the cluster** (over direct)"));
-            md.Line(ft.ClusterOverSingle.Row("**through nginx − one instance directly**"));
-            md.Line(ft.SingleRequestLeg.Row("one instance: request leg (POST → fake received)"));
+            md.Line(ft.StandaloneAdded.Row("added by the standalone THÉRÈSE (over direct)"));
+            md.Line(ft.InstanceAdded.Row("added by one cluster instance (over direct)"));
+            md.Line(ft.ClusterAdded.Row("added through nginx and the cluster (over direct)"));
+            md.Line(ft.ClusterOverStandalone.Row("**through nginx − standalone** (what several instances add)"));
+            md.Line(ft.InstanceOverStandalone.Row("one cluster instance − standalone (PostgreSQL and Redis)"));
+            md.Line(ft.ClusterOverInstance.Row("through nginx − one cluster instance (nginx and its choice)"));
+            md.Line(ft.StandaloneRequestLeg.Row("standalone: request leg (POST → fake received)"));
+            md.Line(ft.InstanceRequestLeg.Row("one instance: request leg (POST → fake received)"));
             md.Line(ft.ClusterRequestLeg.Row("through nginx: request leg (POST → fake received)"));
-            md.Line(ft.SingleReturnLeg.Row("one instance: return leg (fake flushed token 1 → client has `delta`)"));
+            md.Line(ft.StandaloneReturnLeg.Row("standalone: return leg (fake flushed token 1 → client has `delta`)"));
+            md.Line(ft.InstanceReturnLeg.Row("one instance: return leg (fake flushed token 1 → client has `delta`)"));
             md.Line(ft.ClusterReturnLeg.Row("through nginx: return leg (fake flushed token 1 → client has `delta`)"));
             md.Line();
-            var held = ft.ClusterOverSingle.P50 <= 1;
-            md.Line($"**Through nginx, the cluster adds {Distribution.Ms(ft.ClusterOverSingle.P50)} ms at p50 ({Distribution.Ms(ft.ClusterOverSingle.P99)} ms at p99) to one instance reached directly: " +
-                    $"the goal (≤ 1 ms at p50) {(held ? "holds" : "does not hold")} in this run.** One instance here adds {Distribution.Ms(ft.SingleAdded.P50)} ms at p50 over direct" +
-                    (section1 is null ? "." : $"; section 1's THÉRÈSE (one in-process instance, SQLite, personal mode) added {Distribution.Ms(section1.ThereseAdded.P50)} ms in this run."));
-            md.Line("The difference with section 1 is the team-mode request (cookie, a usage query) and PostgreSQL instead of SQLite, and, once live answers");
-            md.Line("go through Redis, their mirroring.");
+            var held = ft.ClusterOverStandalone.P50 <= 1;
+            md.Line($"**Through nginx, three instances add {Distribution.Ms(ft.ClusterOverStandalone.P50)} ms at p50 ({Distribution.Ms(ft.ClusterOverStandalone.P99)} ms at p99) " +
+                    $"to the first token of the standalone THÉRÈSE: the goal (≤ 1 ms at p50) {(held ? "holds" : "does not hold")} in this run.** Of it, PostgreSQL and Redis " +
+                    $"(one instance − standalone) {Distribution.Ms(ft.InstanceOverStandalone.P50)} ms, nginx (through nginx − one instance) {Distribution.Ms(ft.ClusterOverInstance.P50)} ms at p50" +
+                    (section1 is null ? "." : $"; section 1's THÉRÈSE (in-process, personal mode, SQLite) added {Distribution.Ms(section1.ThereseAdded.P50)} ms over direct in this run."));
             md.Line();
         }
         if (r.Levels.Count > 0)
