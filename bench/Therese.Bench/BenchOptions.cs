@@ -33,7 +33,7 @@ public sealed record BenchOptions
             ? Path.Combine(Path.GetTempPath(), "therese-bench-quick")
             : Path.Combine(repoRoot, "bench", "results"));
         var levels = Value(args, "--scale-levels") is { } l ? l.Split(',').Select(int.Parse).ToArray() : quick ? [50] : [1000, 5000, 10000];
-        var clusterLevels = Value(args, "--cluster-levels") is { } c ? c.Split(',').Select(int.Parse).ToArray() : quick ? [10, 20] : [1000, 2000];
+        var clusterLevels = Value(args, "--cluster-levels") is { } c ? c.Split(',').Select(int.Parse).ToArray() : quick ? [20] : [1000, 2000];
         return new BenchOptions
         {
             Quick = quick,

@@ -132,7 +132,7 @@ public static class ClusterScenario
                 }
                 var load = new LoadClient(cluster, cookies, counters, options.Quick, log);
                 // Warm-up (not reported): JIT, thread pools, connections at every hop, PostgreSQL's caches.
-                await load.RunLevelAsync(options.Quick ? 15 : 150, tps: 5, tokens: options.Quick ? 5 : 10, rampSeconds: 1);
+                await load.RunLevelAsync(options.Quick ? 10 : 150, tps: 5, tokens: options.Quick ? 3 : 10, rampSeconds: 1);
                 foreach (var n in options.ClusterLevels)
                 {
                     var ramp = Math.Max(1, n / 500.0);
