@@ -9,12 +9,16 @@ public sealed record BenchOptions
     public bool Quick { get; init; }
     public bool Browser { get; init; } = true;
     public bool Scale { get; init; } = true;
+    /// <summary>Section 10, three instances behind nginx (--no-cluster leaves it out).</summary>
+    public bool Cluster { get; init; } = true;
     /// <summary>Only regenerate latest.md, the README table and the chart from an existing latest.json.</summary>
     public bool RenderOnly { get; init; }
     public required string OutputDir { get; init; }
     public bool WriteReadme { get; init; }
     public int[] ScaleLevels { get; init; } = [1000, 5000, 10000];
-    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, browser, scale), for profiling; results go to a temp folder.</summary>
+    /// <summary>Concurrent streams through the cluster (section 10), at 1 token/s; --cluster-levels 1000,2000.</summary>
+    public int[] ClusterLevels { get; init; } = [1000, 2000];
+    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, browser, scale, cluster), for profiling; results go to a temp folder.</summary>
     public string? Only { get; init; }
     /// <summary>--rounds N: rounds of section 1 (profiling).</summary>
     public int? Rounds { get; init; }
@@ -29,11 +33,13 @@ public sealed record BenchOptions
             ? Path.Combine(Path.GetTempPath(), "therese-bench-quick")
             : Path.Combine(repoRoot, "bench", "results"));
         var levels = Value(args, "--scale-levels") is { } l ? l.Split(',').Select(int.Parse).ToArray() : quick ? [50] : [1000, 5000, 10000];
+        var clusterLevels = Value(args, "--cluster-levels") is { } c ? c.Split(',').Select(int.Parse).ToArray() : quick ? [20] : [1000, 2000];
         return new BenchOptions
         {
             Quick = quick,
             Browser = !args.Contains("--no-browser") && (only is null || only == "browser"),
             Scale = !args.Contains("--no-scale") && (only is null || only == "scale"),
+            Cluster = !args.Contains("--no-cluster") && (only is null || only == "cluster"),
             RenderOnly = args.Contains("--render"),
             OutputDir = output,
             // Only a full run into the committed folder may rewrite the README.
@@ -41,6 +47,7 @@ public sealed record BenchOptions
             Only = only,
             Rounds = Value(args, "--rounds") is { } rounds ? int.Parse(rounds) : null,
             ScaleLevels = levels,
+            ClusterLevels = clusterLevels,
         };
     }
 

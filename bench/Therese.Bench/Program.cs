@@ -32,6 +32,12 @@ public static class BenchProgram
         }
         await Publisher.WriteAsync(report, options, root);
         Console.Error.WriteLine($"[bench] results in {options.OutputDir}{(options.WriteReadme ? "; README figures regenerated" : "")}");
+        // A section that failed is in the report, and the exit code says so (scripts/test.sh runs --quick).
+        if (!options.RenderOnly && report.Cluster?.Failed is { } failed)
+        {
+            Console.Error.WriteLine($"[bench] section 10 (several instances) failed: {failed}");
+            return 1;
+        }
         return 0;
     }
 
@@ -41,7 +47,7 @@ public static class BenchProgram
         var command = "dotnet run -c Release --project bench/Therese.Bench" + (options.Quick ? " -- --quick" : "");
         var report = new BenchReport { Run = Machine.Describe(options.Mode, command) };
 
-        if (options.Only is not "scale")
+        if (options.Only is not ("scale" or "cluster"))
         {
             await using var ctx = await BenchContext.StartAsync(options);
             ctx.Progress("fake provider, THÉRÈSE and the bare relay started (Kestrel, loopback, temp data folder)");
@@ -54,6 +60,8 @@ public static class BenchProgram
         }
         if (options.Scale)
             report.Scale = await ScaleScenario.RunAsync(options, Console.Error.WriteLine);
+        if (options.Cluster)
+            report.Cluster = await ClusterScenario.RunAsync(options, Console.Error.WriteLine);
 
         report.Run.LoadAtEnd = Machine.LoadAverage();
         report.Run.DurationSeconds = Math.Round(started.Elapsed.TotalSeconds);

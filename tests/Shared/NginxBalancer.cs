@@ -16,6 +16,10 @@ public sealed class NginxBalancer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     public string BaseUrl { get; }
     public const string InstanceHeader = "X-Test-Instance";
+    /// <summary>Response header naming the instance that served the request (<c>$upstream_addr</c>, e.g. 127.0.0.1:41234).</summary>
+    public const string UpstreamHeader = "X-Test-Upstream";
+    /// <summary>The nginx master (its worker is a child of it).</summary>
+    public int ProcessId => _process.Id;
 
     public static string NotFound => "nginx is not installed: the several-instances tests need it (apt-get install -y nginx; .ci/run does it).";
 
@@ -26,13 +30,17 @@ public sealed class NginxBalancer : IAsyncDisposable
         BaseUrl = $"http://127.0.0.1:{port}";
     }
 
-    public static async Task<NginxBalancer> StartAsync(IReadOnlyList<string> instances)
+    /// <param name="workerConnections">
+    /// nginx's worker_connections: each open stream holds two (the client's and the instance's), so thousands of
+    /// concurrent streams need more than the default; the worker's open-files limit is raised to match.
+    /// </param>
+    public static async Task<NginxBalancer> StartAsync(IReadOnlyList<string> instances, int workerConnections = 4096)
     {
         var exe = ChildProcess.Find("nginx") ?? throw new InvalidOperationException(NotFound);
         var prefix = Path.Combine(Path.GetTempPath(), "therese-nginx-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(prefix);
         var port = ServerProcess.FreePort();
-        File.WriteAllText(Path.Combine(prefix, "nginx.conf"), Config(prefix, port, instances));
+        File.WriteAllText(Path.Combine(prefix, "nginx.conf"), Config(prefix, port, instances, workerConnections));
         var output = new ConcurrentQueue<string>();
         var process = ChildProcess.Start(exe, ["-p", prefix, "-c", Path.Combine(prefix, "nginx.conf"), "-e", Path.Combine(prefix, "error.log")], output);
         var balancer = new NginxBalancer(prefix, port, process);
@@ -54,7 +62,7 @@ public sealed class NginxBalancer : IAsyncDisposable
         }
     }
 
-    private static string Config(string prefix, int port, IReadOnlyList<string> instances)
+    private static string Config(string prefix, int port, IReadOnlyList<string> instances, int workerConnections)
     {
         var upstreams = new StringBuilder();
         upstreams.AppendLine("    upstream therese {");
@@ -73,7 +81,8 @@ public sealed class NginxBalancer : IAsyncDisposable
             worker_processes 1;
             pid {{prefix}}/nginx.pid;
             error_log {{prefix}}/error.log warn;
-            events { worker_connections 4096; }
+            worker_rlimit_nofile {{workerConnections + 64}};
+            events { worker_connections {{workerConnections}}; }
             http {
                 access_log off;
                 client_body_temp_path {{prefix}}/body;
@@ -100,6 +109,7 @@ public sealed class NginxBalancer : IAsyncDisposable
                         proxy_cache off;
                         proxy_read_timeout 1h;
                         proxy_next_upstream error timeout;
+                        add_header {{UpstreamHeader}} $upstream_addr always;
                     }
                 }
             }

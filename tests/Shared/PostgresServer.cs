@@ -25,6 +25,17 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private string Data => Path.Combine(_root, "data");
 
+    /// <summary>The postmaster's process id (its backends are its children), from postmaster.pid; null when it is not running.</summary>
+    public int? ProcessId
+    {
+        get
+        {
+            try { return int.TryParse(File.ReadLines(Path.Combine(Data, "postmaster.pid")).FirstOrDefault(), out var pid) ? pid : null; }
+            catch (IOException) { return null; }
+            catch (UnauthorizedAccessException) { return null; }
+        }
+    }
+
     public static string NotFound =>
         "PostgreSQL is not installed: the several-instances tests need it (apt-get install -y postgresql; .ci/run does it).";
 
@@ -99,6 +110,7 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     public int Port { get; }
     public string Configuration => $"127.0.0.1:{Port}";
+    public int ProcessId => _process.Id;
 
     public static string NotFound =>
         "Redis is not installed: the several-instances tests need it (apt-get install -y redis-server; .ci/run does it).";

@@ -29,8 +29,11 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts the server with these command-line settings; <paramref name="urls"/> null picks a free loopback port.</summary>
-    public static ServerProcess Start(IDictionary<string, string> settings, string? urls = null)
+    /// <summary>
+    /// Starts the server with these command-line settings; <paramref name="urls"/> null picks a free loopback port;
+    /// <paramref name="environment"/> adds variables (e.g. SSL_CERT_FILE, to trust a throwaway provider certificate).
+    /// </summary>
+    public static ServerProcess Start(IDictionary<string, string> settings, string? urls = null, IDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Therese.Server.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("The server is built beside the tests (project reference).", dll);
@@ -45,6 +48,7 @@ public sealed class ServerProcess : IAsyncDisposable
         // Nothing from the machine may reach this server: no key, no provider address, no other environment.
         foreach (var name in new[] { "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "ASPNETCORE_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
             start.Environment.Remove(name);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         return new ServerProcess(process, urls.Split(';')[0]);
     }

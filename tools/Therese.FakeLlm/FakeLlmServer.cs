@@ -1,7 +1,10 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Therese.FakeLlm;
 
@@ -31,11 +34,28 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     /// <summary>Starts Kestrel on <paramref name="url"/> (port 0 picks a free port).</summary>
     /// <param name="hubFolder">Optional folder the fake hub also serves, laid out as <c>{owner}/{name}/{file}</c>.</param>
-    public static async Task<FakeLlmServer> StartAsync(string url = "http://127.0.0.1:0", string? hubFolder = null, CancellationToken ct = default)
+    /// <param name="certificate">
+    /// Optional: serve HTTPS with this certificate on the host and port of <paramref name="url"/> (HTTP/1.1 and HTTP/2, chosen by
+    /// ALPN), as the real providers do; the clients must trust it.
+    /// </param>
+    public static async Task<FakeLlmServer> StartAsync(string url = "http://127.0.0.1:0", string? hubFolder = null, CancellationToken ct = default,
+        X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelCore().UseUrls(url);
+        if (certificate is null)
+        {
+            builder.WebHost.UseKestrelCore().UseUrls(url);
+        }
+        else
+        {
+            var uri = new Uri(url);
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Parse(uri.Host), uri.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate);
+            }));
+        }
         var state = new FakeState();
         var hub = new FakeHub(hubFolder);
         var app = builder.Build();

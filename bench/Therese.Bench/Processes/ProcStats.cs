@@ -25,4 +25,38 @@ public readonly record struct ProcStats(long RssBytes, double CpuSeconds, int Th
         catch (UnauthorizedAccessException) { files = -1; }
         return new ProcStats(rss, cpu, threads, files);
     }
+
+    /// <summary>
+    /// CPU seconds of a process and all its descendants (nginx's workers, PostgreSQL's backends), children that ended and were
+    /// waited for included (cutime, cstime); 0 when the process is gone.
+    /// </summary>
+    public static double TreeCpuSeconds(int root)
+    {
+        var parent = new Dictionary<int, int>();
+        var cpu = new Dictionary<int, double>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parent[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                cpu[pid] = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)
+                    + long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        bool InTree(int pid)
+        {
+            for (var depth = 0; depth < 64 && pid > 1; depth++)
+            {
+                if (pid == root) return true;
+                if (!parent.TryGetValue(pid, out pid)) return false;
+            }
+            return false;
+        }
+        return cpu.Where(kv => InTree(kv.Key)).Sum(kv => kv.Value);
+    }
 }

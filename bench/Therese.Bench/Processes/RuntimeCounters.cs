@@ -16,15 +16,21 @@ public sealed class RuntimeCounters : IAsyncDisposable
         _file = file;
     }
 
+    private static bool _restored;
+
     public static RuntimeCounters Start(int pid, string repoRoot, string folder)
     {
-        // A fresh clone has the tool in its manifest (.config/dotnet-tools.json) but not yet installed.
-        using (var restore = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "tool restore")
+        // A fresh clone has the tool in its manifest (.config/dotnet-tools.json) but not yet installed: restore it once per run.
+        if (!_restored)
         {
-            WorkingDirectory = repoRoot, RedirectStandardOutput = true, RedirectStandardError = true,
-        }))
-        {
-            restore?.WaitForExit(120_000);
+            using (var restore = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "tool restore")
+            {
+                WorkingDirectory = repoRoot, RedirectStandardOutput = true, RedirectStandardError = true,
+            }))
+            {
+                restore?.WaitForExit(120_000);
+            }
+            _restored = true;
         }
         var file = Path.Combine(folder, "counters.csv");
         var tool = ChildProcess.Start("dotnet",

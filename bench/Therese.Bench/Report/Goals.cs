@@ -30,6 +30,25 @@ public static class Goals
             if (sc.Levels.FirstOrDefault(l => l.Streams == 1000 && l.Kind == ScaleKind.Capacity) is { } thousand)
                 goals.Add(new Goal("2d", "scale: added delay per token p99 at 1,000 streams (1 token/s, every stream open)", "≤ 1 ms", $"{Ms(thousand.AddedDelay.P99)} ms", thousand.AddedDelay.P99 <= 1));
         }
+        if (r.Cluster is { } cl)
+        {
+            // Not measured (tools missing, or the section failed before its figures) is not met.
+            var why = cl.Skipped is { } skipped ? $"not measured: {skipped}" : cl.Failed is { } failed ? $"not measured: {failed}" : "not measured";
+            goals.Add(cl.FirstToken is { } cf
+                ? new Goal("10a", "several instances: time to first token through nginx and three instances − one standalone THÉRÈSE, p50", "≤ 1 ms",
+                    $"{Ms(cf.ClusterOverStandalone.P50)} ms (p99 {Ms(cf.ClusterOverStandalone.P99)} ms)", cf.ClusterOverStandalone.P50 <= 1)
+                : new Goal("10a", "several instances: time to first token through nginx and three instances − one standalone THÉRÈSE, p50", "≤ 1 ms", why, false));
+            if (cl.Levels.Count == 0)
+                goals.Add(new Goal("10m", "several instances: working set per stream per instance", "≤ 64 KB", why, false));
+            foreach (var level in cl.Levels)
+            {
+                var lost = level.TokensLost + level.TokensReordered;
+                goals.Add(new Goal($"10-{level.Streams}", $"several instances: {level.Streams:N0} concurrent streams through nginx ({level.Tps:0.#} tokens/s each), tokens lost or reordered, errors, answers saved intact",
+                    $"0, 0, {level.Streams:N0}", $"{lost}, {level.Errors}, {level.SavedIntact:N0}", lost == 0 && level.Errors == 0 && level.Completed == level.Streams && level.SavedIntact == level.Streams));
+                goals.Add(new Goal($"10m-{level.Streams}", $"several instances: working set per stream per instance at {level.Streams:N0} streams (the three instances' growth ÷ streams)", "≤ 64 KB",
+                    $"{level.WorkingSetPerStreamKb:0.#} KB (GC heap {level.GcHeapPerStreamKb:0.#} KB)", level.WorkingSetPerStreamKb <= 64));
+            }
+        }
         if (r.Stop is { } st)
             goals.Add(new Goal("3", $"stop: client abort → provider connection closed, p99 over {st.Runs} stops", "≤ 10 ms", $"{Ms(st.ToProviderClosed.P99)} ms", st.ToProviderClosed.P99 <= 10));
         if (r.PageLoad is { } pl)

@@ -43,7 +43,8 @@ public static class Publisher
         md.Line();
         md.Line("The in-process sections (1–5) run the fake provider (tools/Therese.FakeLlm, real Kestrel and SSE), THÉRÈSE (its own Program on Kestrel,");
         md.Line("SQLite in a temp folder, Production settings) and the bare relay in the benchmark's process, on loopback, with one clock");
-        md.Line("(`DateTimeOffset.UtcNow`; one-sided durations use `Stopwatch`). The scale section runs three processes. Percentiles are nearest-rank.");
+        md.Line("(`DateTimeOffset.UtcNow`; one-sided durations use `Stopwatch`). The scale section runs three processes; section 10 three THÉRÈSE processes,");
+        md.Line("nginx, PostgreSQL and Redis. Percentiles are nearest-rank.");
         md.Line("Nothing is asserted: these are measurements; the goals table says which targets this run met.");
         md.Line();
         if (r.Goals.Count > 0)
@@ -64,6 +65,7 @@ public static class Publisher
         if (r.PageLoad is { } pl) PageLoadScenario.Write(md, pl);
         if (r.BrowserStreaming is { } bs) BrowserStreamingScenario.Write(md, bs);
         if (r.TokenToPaint is { } tp) TokenToPaintScenario.Write(md, tp);
+        if (r.Cluster is { } cl) ClusterScenario.Write(md, cl, r.FirstToken, r.Scale);
         return md.ToString();
     }
 
@@ -88,6 +90,11 @@ public static class Publisher
             md.Line($"| Stop: client gone → provider connection closed ({st.Runs} stops) | {Ms(st.ToProviderClosed.P50)} ms | {Ms(st.ToProviderClosed.P99)} ms | ≤ 10 ms p99 |");
         if (r.Storage is { } sg)
             md.Line($"| first token with the database write-locked for {sg.LockMs} ms | {Ms(sg.LockedFirst.P50)} ms | | |");
+        if (r.Cluster?.FirstToken is { } cf)
+        {
+            md.Line($"| time THÉRÈSE adds to the first token through nginx and three instances (team mode, PostgreSQL, Redis) vs the SDK straight to the provider | {Ms(cf.ClusterAdded.P50)} ms | {Ms(cf.ClusterAdded.P99)} ms | |");
+            md.Line($"| of it, what several instances add over one standalone THÉRÈSE in team mode (SQLite, no Redis), measured in the same rounds | {Ms(cf.ClusterOverStandalone.P50)} ms | {Ms(cf.ClusterOverStandalone.P99)} ms | ≤ 1 ms p50 |");
+        }
         if (r.TokenToPaint is { } tp)
             foreach (var rate in tp.Rates)
                 md.Line($"| token → painted in the page, {rate.Tps:N0} tokens/s (p95: {Ms(rate.Latency.P95)} ms) | {Ms(rate.Latency.P50)} ms | {Ms(rate.Latency.P99)} ms | ≤ 20 ms p95 |");
@@ -106,6 +113,14 @@ public static class Publisher
         if (r.BrowserStreaming is { } bs)
             foreach (var b in bs.Runs)
                 md.Line($"- A {b.Tokens:N0}-token Markdown answer at 1,000 tokens/s: {b.LongTasks} long task(s) (longest {b.LongestTaskMs:0} ms), new text in {b.TextFrames} of {b.Frames} frames, at most {b.MaxTextGapMs:0} ms between two text updates.");
+        if (r.Cluster is { } cl)
+        {
+            if (cl.Levels.MaxBy(l => l.Streams) is { } big)
+                md.Line($"- Three instances behind nginx: {big.Streams:N0} streams at {big.Tps:0.#} token/s, {big.Completed:N0} complete, {big.TokensLost} tokens lost, {big.Errors} errors;"
+                        + $" {big.WorkingSetPerStreamKb:0.#} KB of working set per stream per instance (goal ≤ 64 KB); added delay per token p99 {Ms(big.AddedDelay.P99)} ms.");
+            else
+                md.Line($"- Three instances behind nginx: not measured ({cl.Skipped ?? cl.Failed ?? "no level ran"}).");
+        }
         if (r.LongAnswer is { } la)
             md.Line($"- A 10,000-token answer at full speed: {Ms(la.Through.P50)} ms through THÉRÈSE against {Ms(la.Direct.P50)} ms straight from the SDK; text intact on the client and in the database in {Math.Min(la.Intact, la.SavedIntact)}/{la.Runs}.");
         if (r.Goals.Count > 0)

@@ -54,6 +54,8 @@ public static class ScaleScenario
             "--Therese:DataDir=" + Path.Combine(work, "data"),
             "--Therese:Llm:Provider=anthropic", "--Therese:Llm:ApiKey=k", "--Therese:Llm:BaseUrl=" + fakeUrl, "--Therese:Llm:Model=fake-model",
             "--Therese:Llm:MaxRetries=0", "--Therese:Llm:MaxTokens=16000", "--Logging:LogLevel:Default=Warning",
+            // Every stream comes from one client (this process): the default limits (16 answers at once, 8 per client) would refuse the rest.
+            "--Therese:Limits:MaxConcurrentAnswers=100000", "--Therese:Limits:MaxConcurrentAnswersPerClient=100000",
             .. (Environment.GetEnvironmentVariable("THERESE_BENCH_SERVER_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)], root,
             new Dictionary<string, string> { ["SSL_CERT_FILE"] = certFile, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
