@@ -140,7 +140,9 @@ internal sealed class RemoteLog(string messageId, RedisStreamState state) : IAns
     {
         if (last.Length == 0)
             return new LogRead([new LoggedEvent(afterId + 1, ErrorEvent.From(Llm.ProviderError.ShuttingDown))], Ended: true);
-        return new LogRead([], Ended: LogEntries.Read(last[0], state.Json).Event.IsEnd);
+        // An event appended between the two reads is read next time, never skipped.
+        var newest = LogEntries.Read(last[0], state.Json);
+        return new LogRead([], Ended: newest.Id <= afterId && newest.Event.IsEnd);
     }
 
     public ILogSubscription Subscribe() => new RemoteSubscription(this, state.Wakes.Join(messageId));
