@@ -33,7 +33,8 @@ export interface ChatInputHandle {
 export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatInputProps) {
   const [value, setValue] = useState(() => drafts.read(draftKey));
   const textarea = useRef<HTMLTextAreaElement>(null);
-  const sentAt = useRef(0);
+  // When this tab last sent a message (never, at first: a Stop right after the page loads is a real one).
+  const sentAt = useRef(Number.NEGATIVE_INFINITY);
   const limitId = useId();
   useImperativeHandle(
     ref,
