@@ -229,19 +229,25 @@ public sealed partial class EverydayUseTests(E2EFixture fixture, ITestOutputHelp
     [Fact]
     public Task The_script_arrives_compressed() => RunAsync(async () =>
     {
-        var scripts = new List<IResponse>();
+        // Parts of the app keep arriving in idle time while this looks at the first ones.
+        var scripts = new System.Collections.Concurrent.ConcurrentQueue<IResponse>();
         Page.Response += (_, response) =>
         {
-            if (response.Url.EndsWith(".js", StringComparison.Ordinal) && response.Url.Contains("/assets/", StringComparison.Ordinal)) scripts.Add(response);
+            if (response.Url.EndsWith(".js", StringComparison.Ordinal) && response.Url.Contains("/assets/", StringComparison.Ordinal)) scripts.Enqueue(response);
         };
         await OpenAsync();
         Assert.NotEmpty(scripts);
-        foreach (var script in scripts)
+        var compressed = 0;
+        foreach (var script in scripts.ToArray())
         {
             var headers = await script.AllHeadersAsync();
-            Assert.Equal("br", headers["content-encoding"]);
             Assert.Contains("immutable", headers["cache-control"]);
+            // Files under 1 KB are left plain at build time (compressing them saves nothing worth a header).
+            if ((await script.BodyAsync()).Length < 1024) continue;
+            Assert.Equal("br", headers.GetValueOrDefault("content-encoding"));
+            compressed++;
         }
+        Assert.True(compressed > 0, "no script large enough to compress was loaded");
     });
 
     [Fact]

@@ -67,18 +67,20 @@ public sealed partial class HistoryTests(E2EFixture fixture, ITestOutputHelper o
         await Expect(Item(first)).ToHaveTextAsync(renamed);
         await Expect(Item(second)).ToHaveTextAsync(TitleOf(secondQuestion));
 
-        // Search filters by title.
+        // Search finds titles and what was written, ignoring case and accents; the list comes back when it is cleared.
         var search = Page.GetByTestId("conversation-search");
+        var results = Page.GetByTestId("search-result");
         await search.FillAsync("école 2025");
-        await Expect(Items).ToHaveCountAsync(1);
-        await Expect(Items).ToHaveTextAsync(renamed);
-        // Case and accents do not matter.
+        await Expect(results).ToHaveCountAsync(1);
+        await Expect(results).ToHaveAttributeAsync("data-conversation-id", first);
+        await Expect(results.Locator("mark")).ToHaveTextAsync(["école", "2025"]);
         await search.FillAsync("MENU VEGETARIEN");
-        await Expect(Items).ToHaveCountAsync(1);
-        await Expect(Items).ToHaveAttributeAsync("data-conversation-id", second);
+        await Expect(results.First).ToHaveAttributeAsync("data-conversation-id", second);
+        Assert.All(await results.EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.conversationId)"),
+            id => Assert.Equal(second, id));
         await search.FillAsync("aucun titre ne contient ceci");
-        await Expect(Items).ToHaveCountAsync(0);
-        await Expect(Page.GetByText("Aucune conversation ne correspond.")).ToBeVisibleAsync();
+        await Expect(results).ToHaveCountAsync(0);
+        await Expect(Page.GetByText("Aucun résultat pour cette recherche.")).ToBeVisibleAsync();
         await search.FillAsync("");
         await Expect(Items).ToHaveCountAsync(2);
 
@@ -120,7 +122,7 @@ public sealed partial class HistoryTests(E2EFixture fixture, ITestOutputHelper o
 
         await SendAsync(Fake.Message(new { tokens, tps = 20, ttft_ms = 100 }, "Racontez l’histoire du quartier"));
         await Expect(LastContent).ToContainTextAsync(FakeText.Text(6).Trim());
-        await Page.GetByTestId("stop-button").ClickAsync();
+        await ClickStopAsync();
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
         var shown = await LastAnswerTextAsync();
         await Expect(Page).ToHaveURLAsync(ConversationUrl());
@@ -193,7 +195,7 @@ public sealed partial class HistoryTests(E2EFixture fixture, ITestOutputHelper o
         await OpenAsync();
         await SendAsync(Fake.Message(new { tokens, tps = 50, ttft_ms = 50 }, "Décrivez la Bretagne"));
         await Expect(LastContent).ToContainTextAsync(FakeText.Text(10).Trim());
-        await Page.GetByTestId("stop-button").ClickAsync();
+        await ClickStopAsync();
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
         var partial = await LastAnswerTextAsync();
         await FakeLlm.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
@@ -325,7 +327,14 @@ public sealed partial class HistoryTests(E2EFixture fixture, ITestOutputHelper o
         Items.EvaluateAllAsync<string[]>("items => items.map((i) => i.getAttribute('data-conversation-id'))");
 
     /// <summary>The title the server gives a conversation: the first 50 characters of its first message, on one line.</summary>
-    private static string TitleOf(string question) => (question.Length <= 50 ? question : question[..50]).TrimEnd();
+    /// <summary>The title a person sees for a first message: up to 50 characters, a longer one cut after a whole word, with « … ».</summary>
+    private static string TitleOf(string question) => question switch
+    {
+        "Peux-tu me proposer un menu végétarien équilibré pour une semaine entière ?" => "Peux-tu me proposer un menu végétarien équilibré…",
+        "Comment organiser la fête de l’école du quartier avec les parents d’élèves ?" => "Comment organiser la fête de l’école du quartier…",
+        _ when question.Length <= 50 => question,
+        _ => throw new ArgumentException($"Say which title this question gets: {question}"),
+    };
 
     private async Task DeleteAllConversationsAsync()
     {

@@ -22,7 +22,7 @@ public sealed partial class ReloadTests(E2EFixture fixture, ITestOutputHelper ou
         await SendAsync(question);
         await Expect(LastContent).ToContainTextAsync(FakeText.Text(6).Trim());
 
-        await Page.GetByTestId("stop-button").ClickAsync();
+        await ClickStopAsync();
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
         var shown = await LastAnswerTextAsync();
 

@@ -48,7 +48,7 @@ public sealed partial class ResumeTests(E2EFixture fixture, ITestOutputHelper ou
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
         await Expect(LastContent).ToContainTextAsync(FakeText.Text(10).Trim());
 
-        await Page.GetByTestId("stop-button").ClickAsync();
+        await ClickStopAsync();
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
         var request = await FakeLlm.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
         Assert.True(request.TokensSent < 400);
@@ -104,7 +104,7 @@ public sealed partial class ResumeTests(E2EFixture fixture, ITestOutputHelper ou
         await Expect(otherAnswer.GetByTestId("message-content")).ToContainTextAsync(FakeText.Text(8).Trim());
         await Expect(other.GetByTestId("send-button")).ToHaveCountAsync(0);
 
-        await other.GetByTestId("stop-button").ClickAsync();
+        await ClickStopAsync(other);
         await Expect(otherAnswer).ToHaveAttributeAsync("data-status", "stopped");
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
         await FakeLlm.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));

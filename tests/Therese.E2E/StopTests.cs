@@ -15,7 +15,7 @@ public sealed class StopTests(E2EFixture fixture, ITestOutputHelper output)
 
     [Fact]
     public Task Stop_button_stops_the_text_closes_the_provider_connection_and_marks_the_answer() => RunAsync(() =>
-        StopsForReal("stop button", ClickStopAsync));
+        StopsForReal("stop button", ClickStopMeasuredAsync));
 
     /// <summary>
     /// A real mouse click on the Stop button. Playwright's ClickAsync first waits for the element to be
@@ -23,7 +23,7 @@ public sealed class StopTests(E2EFixture fixture, ITestOutputHelper output)
     /// pointerdown reaching the page (measured). So the actionability checks run first (a trial click),
     /// and the clock starts right before the mouse input itself.
     /// </summary>
-    private async Task<DateTimeOffset> ClickStopAsync()
+    private async Task<DateTimeOffset> ClickStopMeasuredAsync()
     {
         var button = Page.GetByTestId("stop-button");
         await button.ClickAsync(new LocatorClickOptions { Trial = true });

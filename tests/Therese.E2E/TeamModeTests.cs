@@ -31,9 +31,10 @@ public sealed class TeamModeTests(TeamFixture fixture, ITestOutputHelper output)
         await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
     }
 
+    /// <summary>« Se déconnecter »: the page starts again from nothing, on the sign-in.</summary>
     private async Task SignOutAsync(IPage page)
     {
-        await page.GetByTestId("sign-out").ClickAsync();
+        await page.RunAndWaitForRequestAsync(() => page.GetByTestId("sign-out").ClickAsync(), request => request.IsNavigationRequest);
         await Expect(page.GetByTestId("sign-in")).ToBeVisibleAsync();
     }
 

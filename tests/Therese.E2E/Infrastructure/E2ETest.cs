@@ -126,20 +126,38 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
         await Assertions.Expect(Input).ToBeVisibleAsync();
     }
 
+    private readonly Stopwatch _sinceSend = new();
+
     /// <summary>Types the message (newlines included) and sends it with Enter.</summary>
     protected async Task SendAsync(string message)
     {
         await Input.FillAsync(message);
         await Input.PressAsync("Enter");
+        _sinceSend.Restart();
     }
 
-    /// <summary>The text content of the last answer's rendered Markdown, read now ("" before the first token).</summary>
+    /// <summary>
+    /// Clicks « Arrêter » as a person does: not within the page's guard after Send (STOP_GUARD_MS, 600 ms in
+    /// ChatInput.tsx), where a click is taken for a double click on « Envoyer » and ignored.
+    /// </summary>
+    protected async Task ClickStopAsync(IPage? page = null)
+    {
+        var wait = TimeSpan.FromMilliseconds(650) - _sinceSend.Elapsed;
+        if (_sinceSend.IsRunning && wait > TimeSpan.Zero) await Task.Delay(wait);
+        await (page ?? Page).GetByTestId("stop-button").ClickAsync();
+    }
+
+    /// <summary>
+    /// The text of the last answer as shown now ("" before the first token), without the leading and trailing
+    /// white space nobody can see: an answer shows as plain text until the Markdown pipeline has loaded, and
+    /// Markdown drops the space the first token starts with.
+    /// </summary>
     protected Task<string> LastAnswerTextAsync() => Page.EvaluateAsync<string>(
         """
         () => {
           const all = document.querySelectorAll('[data-testid=message-assistant]');
           const last = all[all.length - 1];
-          return last?.querySelector('[data-testid=message-content]')?.textContent ?? '';
+          return (last?.querySelector('[data-testid=message-content]')?.textContent ?? '').trim();
         }
         """);
 
