@@ -97,8 +97,12 @@ public static class AccountsExtensions
     /// <summary>Who is signed in (team mode), then the per-person limits.</summary>
     public static WebApplication UseAccounts(this WebApplication app)
     {
-        app.UseAuthentication();
-        app.UseMiddleware<TeamSession>();
+        // Personal mode has no accounts: nothing to read from a cookie on the first token's path.
+        if (app.Services.GetRequiredService<IOptions<TeamOptions>>().Value.IsTeam)
+        {
+            app.UseAuthentication();
+            app.UseMiddleware<TeamSession>();
+        }
         app.UseRateLimiter();
         return app;
     }

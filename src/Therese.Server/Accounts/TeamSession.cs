@@ -15,13 +15,16 @@ public sealed class TeamSession(RequestDelegate next, IOptions<TeamOptions> team
     /// <summary>What a signed-in person may do while a new password is required, and what needs no sign-in.</summary>
     private static readonly string[] Open = ["/api/auth/login", "/api/auth/setup", "/api/auth/me", "/api/auth/logout", "/api/auth/password", "/api/auth/token"];
 
-    public async Task InvokeAsync(HttpContext http, IDbContextFactory<ThereseDb> dbs, SignInManager<ThereseUser> signIn)
+    // Services are resolved here, not as InvokeAsync parameters: those would be built for every request of the
+    // personal mode too (SignInManager brings a UserManager, its store and a DbContext), on the first token's path.
+    public Task InvokeAsync(HttpContext http) =>
+        team.Value.IsTeam && http.Request.Path.StartsWithSegments("/api")
+            ? SignedInAsync(http, http.RequestServices.GetRequiredService<IDbContextFactory<ThereseDb>>(),
+                http.RequestServices.GetRequiredService<SignInManager<ThereseUser>>())
+            : next(http);
+
+    private async Task SignedInAsync(HttpContext http, IDbContextFactory<ThereseDb> dbs, SignInManager<ThereseUser> signIn)
     {
-        if (!team.Value.IsTeam || !http.Request.Path.StartsWithSegments("/api"))
-        {
-            await next(http);
-            return;
-        }
         var open = Open.Any(p => http.Request.Path.StartsWithSegments(p));
         var id = http.User.Identity?.IsAuthenticated == true ? http.User.FindFirstValue(ClaimTypes.NameIdentifier) : null;
         ThereseUser? user = null;
