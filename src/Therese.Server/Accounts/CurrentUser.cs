@@ -4,7 +4,8 @@ namespace Therese.Server.Accounts;
 /// Who is asking, for the endpoints that own data. In personal mode nobody is signed in and everything
 /// belongs to the one person using this THÉRÈSE: <see cref="OwnerId"/> is null.
 /// </summary>
-public sealed record CurrentUser(string? OwnerId, string? Role)
+/// <param name="MonthlyTokenBudget">Team mode: the person's monthly budget in tokens, read with the rest (null: none).</param>
+public sealed record CurrentUser(string? OwnerId, string? Role, long? MonthlyTokenBudget = null)
 {
     public static readonly CurrentUser Personal = new(null, null);
 

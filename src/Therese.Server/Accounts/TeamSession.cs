@@ -52,7 +52,7 @@ public sealed class TeamSession(RequestDelegate next, IOptions<TeamOptions> team
             return;
         }
 
-        http.Items[typeof(CurrentUser)] = new CurrentUser(user.Id, user.Role);
+        http.Items[typeof(CurrentUser)] = new CurrentUser(user.Id, user.Role, user.MonthlyTokenBudget);
         if (user.MustChangePassword && !open)
         {
             await Problems.Create(StatusCodes.Status403Forbidden, "password_change_required",

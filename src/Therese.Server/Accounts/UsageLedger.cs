@@ -27,12 +27,8 @@ public sealed class UsageLedger(IDbContextFactory<ThereseDb> dbs, TimeProvider c
     }
 
     /// <summary>This person has a monthly budget and has used it up.</summary>
-    public async Task<bool> BudgetSpentAsync(string userId, CancellationToken ct)
-    {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var budget = await db.Users.Where(u => u.Id == userId).Select(u => u.MonthlyTokenBudget).SingleOrDefaultAsync(ct);
-        return budget is { } limit && await UsedThisMonthAsync(userId, ct) >= limit;
-    }
+    public async Task<bool> BudgetSpentAsync(CurrentUser person, CancellationToken ct) =>
+        person is { OwnerId: { } id, MonthlyTokenBudget: { } limit } && await UsedThisMonthAsync(id, ct) >= limit;
 
     /// <summary>Tokens (in and out) this person used this calendar month (UTC).</summary>
     public async Task<long> UsedThisMonthAsync(string userId, CancellationToken ct)

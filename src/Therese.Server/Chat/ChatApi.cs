@@ -137,7 +137,7 @@ public static class ChatApi
         // Team mode: someone else's conversation does not exist for this person (404), before anything is reserved.
         if (s.User.OwnerId is { } owner && request.ConversationId is { Length: > 0 } asked && !await s.OwnsConversationAsync(asked, http.RequestAborted))
             return (null, null, Refused(TurnRefusal.NotFound));
-        if (s.User.OwnerId is { } spender && await s.Usage.BudgetSpentAsync(spender, http.RequestAborted))
+        if (await s.Usage.BudgetSpentAsync(s.User, http.RequestAborted))
             return (null, null, Refused(TurnRefusal.BudgetExhausted));
 
         // Limits count per person in team mode, per address otherwise.
