@@ -38,6 +38,11 @@ public static class Goals
                 ? new Goal("10a", "several instances: time to first token through nginx and three instances − one standalone THÉRÈSE, p50", "≤ 1 ms",
                     $"{Ms(cf.ClusterOverStandalone.P50)} ms (p99 {Ms(cf.ClusterOverStandalone.P99)} ms)", cf.ClusterOverStandalone.P50 <= 1)
                 : new Goal("10a", "several instances: time to first token through nginx and three instances − one standalone THÉRÈSE, p50", "≤ 1 ms", why, false));
+            goals.Add(cl.Stop is { } cs
+                ? new Goal("10s", $"several instances: Stop sent to another instance → provider connection closed, p99 over {cs.Runs} stops; streams ended stopped, answers saved stopped and exact",
+                    $"≤ 50 ms; {cs.Runs}, {cs.Runs}", $"{Ms(cs.ToProviderClosed.P99)} ms; {cs.EndedStopped}, {cs.SavedStoppedExact}",
+                    cs.ToProviderClosed.P99 <= 50 && cs.EndedStopped == cs.Runs && cs.SavedStoppedExact == cs.Runs)
+                : new Goal("10s", "several instances: Stop sent to another instance → provider connection closed, p99", "≤ 50 ms", why, false));
             if (cl.Levels.Count == 0)
                 goals.Add(new Goal("10m", "several instances: working set per stream per instance", "≤ 64 KB", why, false));
             foreach (var level in cl.Levels)

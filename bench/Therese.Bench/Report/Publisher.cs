@@ -95,6 +95,8 @@ public static class Publisher
             md.Line($"| time THÉRÈSE adds to the first token through nginx and three instances (team mode, PostgreSQL, Redis) vs the SDK straight to the provider | {Ms(cf.ClusterAdded.P50)} ms | {Ms(cf.ClusterAdded.P99)} ms | |");
             md.Line($"| of it, what several instances add over one standalone THÉRÈSE in team mode (SQLite, no Redis), measured in the same rounds | {Ms(cf.ClusterOverStandalone.P50)} ms | {Ms(cf.ClusterOverStandalone.P99)} ms | ≤ 1 ms p50 |");
         }
+        if (r.Cluster?.Stop is { } cs)
+            md.Line($"| Stop sent to another of the three instances → provider connection closed ({cs.Runs} stops) | {Ms(cs.ToProviderClosed.P50)} ms | {Ms(cs.ToProviderClosed.P99)} ms | ≤ 50 ms |");
         if (r.TokenToPaint is { } tp)
             foreach (var rate in tp.Rates)
                 md.Line($"| token → painted in the page, {rate.Tps:N0} tokens/s (p95: {Ms(rate.Latency.P95)} ms) | {Ms(rate.Latency.P50)} ms | {Ms(rate.Latency.P99)} ms | ≤ 20 ms p95 |");

@@ -41,10 +41,14 @@ public sealed record ClusterLevel(
     Distribution AddedDelay, Distribution FirstToken, double LoadAverage, double Seconds,
     List<string> InstanceLog);
 
+/// <summary>Answers started on one instance and stopped through another: how long the provider kept its connection.</summary>
+public sealed record ClusterStop(int Runs, Distribution ToProviderClosed, Distribution ToStopAnswered, Distribution TokensAfterStop,
+    int EndedStopped, int SavedStoppedExact, double LoadAverage);
+
 /// <summary>Section 10; <see cref="Skipped"/> or <see cref="Failed"/> says why there are no figures.</summary>
 public sealed record ClusterResult(
     int InstanceCount, string Setup, string? Skipped, string? Failed, ClusterFirstToken? FirstToken, List<ClusterLevel> Levels,
-    string ProviderProtocol, int RedisClients);
+    string ProviderProtocol, int RedisClients, ClusterStop? Stop = null);
 
 /// <summary>
 /// Section 10: THÉRÈSE as a team runs it on several machines, squeezed onto this one: three instances (the server's own
@@ -71,6 +75,7 @@ public static class ClusterScenario
         }
         var levels = new List<ClusterLevel>();
         ClusterFirstToken? firstToken = null;
+        ClusterStop? stop = null;
         string protocol = "";
         var redisClients = 0;
         ThereseCluster? cluster = null;
@@ -119,6 +124,8 @@ public static class ClusterScenario
                 try { Directory.Delete(standaloneData, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
 
+            stop = await StopElsewhereAsync(cluster, cookies, options, log);
+
             var root = Machine.RepoRoot();
             var work = Path.Combine(Path.GetTempPath(), "therese-cluster-bench-" + Guid.NewGuid().ToString("N")[..8]);
             var counters = new List<RuntimeCounters>();
@@ -147,7 +154,7 @@ public static class ClusterScenario
                 try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
             log($"[cluster] done in {started.Elapsed.TotalSeconds:0} s");
-            return new ClusterResult(InstanceCount, Setup, null, null, firstToken, levels, protocol, redisClients);
+            return new ClusterResult(InstanceCount, Setup, null, null, firstToken, levels, protocol, redisClients, stop);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -155,7 +162,7 @@ public static class ClusterScenario
             log($"[cluster] FAILED: {ex}");
             if (cluster is not null) log(cluster.Diagnostics[^Math.Min(cluster.Diagnostics.Length, 6000)..]);
             var message = ex.Message.Split('\n')[0];
-            return new ClusterResult(InstanceCount, Setup, null, $"{ex.GetType().Name}: {message[..Math.Min(message.Length, 400)]}", firstToken, levels, protocol, redisClients);
+            return new ClusterResult(InstanceCount, Setup, null, $"{ex.GetType().Name}: {message[..Math.Min(message.Length, 400)]}", firstToken, levels, protocol, redisClients, stop);
         }
         finally
         {
@@ -269,6 +276,63 @@ public static class ClusterScenario
         log($"[cluster]   first token p50: direct {Distribution.Ms(result.Direct.P50)} ms, standalone {Distribution.Ms(result.Standalone.P50)} ms, " +
             $"one instance {Distribution.Ms(result.Instance.P50)} ms, through nginx {Distribution.Ms(result.Cluster.P50)} ms; through nginx − standalone p50 " +
             $"{Distribution.Ms(result.ClusterOverStandalone.P50)} ms, p99 {Distribution.Ms(result.ClusterOverStandalone.P99)} ms");
+        return result;
+    }
+
+    /// <summary>
+    /// Stop where the answer is not: each answer starts on one instance (pinned through nginx) and, after 2 to 12 deltas, its Stop
+    /// goes through nginx to the next instance, which passes it on over Redis. Stop sent → the fake saw its request aborted: the
+    /// time during which the provider could still generate and bill. Then the stream must end `user_stopped`, and the answer be
+    /// saved `stopped` with exactly the text the client received.
+    /// </summary>
+    private static async Task<ClusterStop> StopElsewhereAsync(ThereseCluster cluster, CookieContainer cookies, BenchOptions options, Action<string> log)
+    {
+        var runs = options.Quick ? 5 : 100;
+        // Two rounds per instance first, not reported: the Stop path's first run on each instance compiles its queries.
+        var warm = 2 * InstanceCount;
+        log($"[cluster] stop: {warm} warm-up + {runs} answers started on one instance and stopped through another");
+        var load = Machine.Load1();
+        var clients = Enumerable.Range(0, InstanceCount).Select(i => cluster.CreateClient(i, cookies)).ToArray();
+        var closed = new List<double>(); var answered = new List<double>(); var after = new List<double>();
+        int endedStopped = 0, savedExact = 0;
+        try
+        {
+            for (var i = -warm; i < runs; i++)
+            {
+                var measured = i >= 0;
+                var content = BenchContext.Message("""{"tokens":2000,"tps":100,"ttft_ms":0}""");
+                var on = (i + warm) % InstanceCount;
+                await using var s = await ChatStreamReader.OpenAsync(clients[on], new { content });
+                var target = 2 + (i + warm) * 7 % 11;
+                while (s.Deltas.Count() < target) await s.NextAsync();
+                var request = cluster.Fake.Requests.Last(r => r.Messages.Count > 0 && r.Messages[^1].Content == content);
+                var sentAtStop = request.TokensSent;
+                var stopAt = DateTimeOffset.UtcNow;
+                var t0 = Stopwatch.GetTimestamp();
+                using (var response = await clients[(on + 1) % InstanceCount].PostAsync($"/api/chat/stream/{s.MessageId}/stop", null))
+                {
+                    if (measured) answered.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    response.EnsureSuccessStatusCode();
+                }
+                var r = await cluster.Fake.WaitForRequestAsync(x => ReferenceEquals(x, request) && x.DisconnectedAt is not null, TimeSpan.FromSeconds(10));
+                var end = (await s.ReadToEndAsync()).LastOrDefault(e => !e.IsDoneMarker);
+                var saved = JsonDocument.Parse(await clients[(on + 2) % InstanceCount].GetStringAsync($"/api/conversations/{s.ConversationId}"))
+                    .RootElement.GetProperty("messages").EnumerateArray().Last();
+                if (!measured) continue;
+                closed.Add((r.DisconnectedAt!.Value - stopAt).TotalMilliseconds);
+                after.Add(r.TokensSent - sentAtStop);
+                if (end is { Type: "done" } && end.Json.GetProperty("stop_reason").GetString() == "user_stopped") endedStopped++;
+                if (saved.GetProperty("status").GetString() == "stopped" && saved.GetProperty("content").GetString() == s.Text) savedExact++;
+            }
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+        var result = new ClusterStop(runs, Distribution.Of(closed), Distribution.Of(answered), Distribution.Of(after), endedStopped, savedExact,
+            Math.Max(load, Machine.Load1()));
+        log($"[cluster]   stop through another instance → provider closed p50 {Distribution.Ms(result.ToProviderClosed.P50)} ms, " +
+            $"p99 {Distribution.Ms(result.ToProviderClosed.P99)} ms; ended stopped {endedStopped}/{runs}, saved stopped and exact {savedExact}/{runs}");
         return result;
     }
 
@@ -671,6 +735,21 @@ public static class ClusterScenario
                     $"to the first token of the standalone THÉRÈSE: the goal (≤ 1 ms at p50) {(held ? "holds" : "does not hold")} in this run.** Of it, PostgreSQL and Redis " +
                     $"(one instance − standalone) {Distribution.Ms(ft.InstanceOverStandalone.P50)} ms, nginx (through nginx − one instance) {Distribution.Ms(ft.ClusterOverInstance.P50)} ms at p50" +
                     (section1 is null ? "." : $"; section 1's THÉRÈSE (in-process, personal mode, SQLite) added {Distribution.Ms(section1.ThereseAdded.P50)} ms over direct in this run."));
+            md.Line();
+        }
+        if (r.Stop is { } st)
+        {
+            md.Line($"**Stop through another instance.** {st.Runs} answers of 2,000 tokens at 100 tokens/s (after two unreported rounds per instance), each started on one instance (pinned through nginx);");
+            md.Line("after 2 to 12 `delta` events, `POST /api/chat/stream/{id}/stop` goes through nginx to the next instance, which passes it on over Redis");
+            md.Line("pub/sub (a stop flag checked between tokens is the fallback). *Stop sent → provider connection closed* = the fake's `DisconnectedAt` − the moment");
+            md.Line($"the client sent the Stop. Load average (1 min) during the measure: {st.LoadAverage:0.00}.");
+            md.Line();
+            md.Line(Distribution.Header);
+            md.Line(st.ToProviderClosed.Row("**Stop sent to another instance → provider connection closed**"));
+            md.Line(st.ToStopAnswered.Row("Stop sent → its answer received (the answer ended and its end reached Redis)"));
+            md.Line();
+            md.Line($"Tokens the fake sent after the Stop was sent: p50 {st.TokensAfterStop.P50:0}, p99 {st.TokensAfterStop.P99:0}, max {st.TokensAfterStop.Max:0} (one token is 10 ms). " +
+                    $"Streams that ended `user_stopped`: {st.EndedStopped}/{st.Runs}; answers saved `stopped` with exactly the text the client received: {st.SavedStoppedExact}/{st.Runs}.");
             md.Line();
         }
         if (r.Levels.Count > 0)
