@@ -40,7 +40,15 @@ public static class StopScenario
             string status = "streaming", text = "";
             while (Stopwatch.GetElapsedTime(cancelTicks) < TimeSpan.FromSeconds(5))
             {
-                var conv = JsonDocument.Parse(await ctx.Http.GetStringAsync($"/api/conversations/{conversationId}")).RootElement;
+                // Its rows are written a moment after the provider call: a Stop that comes first can find none yet.
+                using var response = await ctx.Http.GetAsync($"/api/conversations/{conversationId}");
+                if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    await Task.Delay(5);
+                    continue;
+                }
+                response.EnsureSuccessStatusCode();
+                var conv = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
                 var last = conv.GetProperty("messages").EnumerateArray().Last();
                 status = last.GetProperty("status").GetString()!;
                 text = last.GetProperty("content").GetString() ?? "";
