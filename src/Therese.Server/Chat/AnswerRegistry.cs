@@ -82,11 +82,18 @@ public sealed class AnswerRegistry : IHostedService
     public async ValueTask<AnswerSlot?> TryTakeSlotAsync(string client)
     {
         // The server's capacity is this instance's; a client's share counts on every instance.
-        if (Interlocked.Increment(ref _slots) > _limits.MaxConcurrentAnswers || !await _state.TryTakeClientSlotAsync(client, _limits.MaxConcurrentAnswersPerClient))
+        var taken = false;
+        try
         {
-            Interlocked.Decrement(ref _slots);
-            return null;
+            taken = Interlocked.Increment(ref _slots) <= _limits.MaxConcurrentAnswers
+                && await _state.TryTakeClientSlotAsync(client, _limits.MaxConcurrentAnswersPerClient);
         }
+        finally
+        {
+            // Refused, or the shared state could not be reached: this instance's count goes back too.
+            if (!taken) Interlocked.Decrement(ref _slots);
+        }
+        if (!taken) return null;
         return new AnswerSlot(client, () =>
         {
             _state.ReleaseClientSlot(client);

@@ -140,29 +140,48 @@ public static class ChatApi
         if (await s.Usage.BudgetSpentAsync(s.User, http.RequestAborted))
             return (null, null, Refused(TurnRefusal.BudgetExhausted));
 
-        // Limits count per person in team mode, per address otherwise.
-        var slot = await s.Registry.TryTakeSlotAsync(s.User.OwnerId ?? http.Connection.RemoteIpAddress?.ToString() ?? "local");
-        if (slot is null) return (null, null, TooManyStreams(http, limits));
+        // Limits count per person in team mode, per address otherwise. The slot is asked for while the conversation
+        // is reserved (with Redis, one round trip for both), and both are given back if the answer does not start.
+        var taking = s.Registry.TryTakeSlotAsync(s.User.OwnerId ?? http.Connection.RemoteIpAddress?.ToString() ?? "local").AsTask();
         ConversationLock? held = null;
-        if (request.ConversationId is { Length: > 0 } conversationId && (held = await s.Registry.LockAsync(conversationId, http.RequestAborted)) is null)
+        AnswerRun? run = null;
+        try
         {
-            slot.Dispose();
-            return (null, null, Refused(TurnRefusal.Busy));
+            if (request.ConversationId is { Length: > 0 } conversationId && (held = await s.Registry.LockAsync(conversationId, http.RequestAborted)) is null)
+                return (null, null, Refused(TurnRefusal.Busy));
+            var (turn, refusal) = await s.Planner.PlanAsync(request, model, s.User.OwnerId, http.RequestAborted);
+            if (turn is null) return (null, null, Refused(refusal!));
+            // A new conversation is reserved too (nobody else knows its id yet, so this does not fail).
+            var reserving = held is null ? s.Registry.TryLockAsync(turn.ConversationId) : ValueTask.FromResult<ConversationLock?>(held);
+            var slot = await taking;
+            held = await reserving;
+            if (slot is null) return (null, null, TooManyStreams(http, limits));
+            if (held is null) return (null, null, Refused(TurnRefusal.Busy));
+            run = s.Registry.Start(turn, held, slot);
+            return (run, request, null);
         }
-        var (turn, refusal) = await s.Planner.PlanAsync(request, model, s.User.OwnerId, http.RequestAborted);
-        if (turn is null)
+        finally
         {
-            held?.Release();
-            slot.Dispose();
-            return (null, null, Refused(refusal!));
+            // Not started (refused, or a store or Redis failed): nothing stays taken.
+            if (run is null)
+            {
+                held?.Release();
+                (await TakenAnywayAsync(taking))?.Dispose();
+            }
         }
-        // A new conversation is reserved too (nobody else knows its id yet, so this does not fail).
-        if ((held ??= await s.Registry.TryLockAsync(turn.ConversationId)) is not { } reserved)
+    }
+
+    /// <summary>The slot of an answer that did not start, once its request has settled (null if none was taken).</summary>
+    private static async Task<AnswerSlot?> TakenAnywayAsync(Task<AnswerSlot?> taking)
+    {
+        try
         {
-            slot.Dispose();
-            return (null, null, Refused(TurnRefusal.Busy));
+            return await taking;
         }
-        return (s.Registry.Start(turn, reserved, slot), request, null);
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     private static IResult TooManyStreams(HttpContext http, LimitsOptions limits)
