@@ -141,9 +141,10 @@ public sealed class FakeLlmSdkTests(ITestOutputHelper output) : FakeLlmTestBase(
         var ttft = (r.FirstTokenAt!.Value - r.ReceivedAt).TotalMilliseconds;
         var last = (r.LastTokenAt!.Value - r.ReceivedAt).TotalMilliseconds;
         Output.WriteLine($"ttft={ttft:0.0} ms, last token at {last:0.0} ms, total={sw.ElapsedMilliseconds} ms");
-        // Token k is due at ttft + k/tps: never earlier (a late one is the machine's, not the pace's).
-        Assert.InRange(ttft, 95, 1000);
-        Assert.InRange(last, 100 + 19 * 10 - 5, 2000);
+        // Token k is due at ttft + k/tps: never earlier. A late one is the machine's, not the pace's (a shared machine
+        // under the whole suite has stalled this process for over a second), so there is no upper bound.
+        Assert.True(ttft >= 95, $"the first token came {ttft:0.0} ms after the request, before ttft_ms (100)");
+        Assert.True(last >= 100 + 19 * 10 - 5, $"the 20th token came {last:0.0} ms after the request, before ttft_ms + 19 tokens at 100 tokens/s (290 ms)");
     }
 
     [Fact]
