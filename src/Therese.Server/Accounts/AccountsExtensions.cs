@@ -97,12 +97,10 @@ public static class AccountsExtensions
     /// <summary>Who is signed in (team mode), then the per-person limits.</summary>
     public static WebApplication UseAccounts(this WebApplication app)
     {
-        // Personal mode has no accounts: nothing to read from a cookie on the first token's path.
-        if (app.Services.GetRequiredService<IOptions<TeamOptions>>().Value.IsTeam)
-        {
-            app.UseAuthentication();
-            app.UseMiddleware<TeamSession>();
-        }
+        // Called in both modes: left out, ASP.NET would insert it itself, ahead of the exception handler.
+        app.UseAuthentication();
+        // Personal mode has no accounts: no session to read on the first token's path.
+        if (app.Services.GetRequiredService<IOptions<TeamOptions>>().Value.IsTeam) app.UseMiddleware<TeamSession>();
         app.UseRateLimiter();
         return app;
     }

@@ -137,7 +137,18 @@ public sealed class AnswerRegistry : IHostedService
             Metrics = _metrics,
         };
         _runs[run.MessageId] = run;
-        var stopRequests = _state.Run(new LiveAnswer(run.MessageId, run.ConversationId, held.Owner, slot.Client, () => run.Stop(StopCause.User)));
+        IDisposable stopRequests;
+        try
+        {
+            stopRequests = _state.Run(new LiveAnswer(run.MessageId, run.ConversationId, held.Owner, slot.Client, () => run.Stop(StopCause.User)));
+        }
+        catch
+        {
+            // Not started: the caller gives back the conversation and the slot; nothing may wait for this run.
+            _runs.TryRemove(run.MessageId, out _);
+            run.Dispose();
+            throw;
+        }
         run.Start();
         _ = run.Completion.ContinueWith(_ =>
         {

@@ -153,8 +153,9 @@ public static class ChatApi
             if (turn is null) return (null, null, Refused(refusal!));
             // A new conversation is reserved too (nobody else knows its id yet, so this does not fail).
             var reserving = held is null ? s.Registry.TryLockAsync(turn.ConversationId) : ValueTask.FromResult<ConversationLock?>(held);
-            var slot = await taking;
+            // Both are in flight: whichever fails, the finally below gives back what the other took.
             held = await reserving;
+            var slot = await taking;
             if (slot is null) return (null, null, TooManyStreams(http, limits));
             if (held is null) return (null, null, Refused(TurnRefusal.Busy));
             run = s.Registry.Start(turn, held, slot);
