@@ -192,8 +192,11 @@ public sealed class RedisStreamState : IStreamState
     {
         public const string DeleteIfEquals = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
+        // A count left raised (a take that ran but whose reply was lost to a timeout, so nobody gives it back) goes away
+        // an hour after the person's last answer started, rather than never. Dead instances' answers are given back by the sweeper.
         public const string TakeSlot =
-            "local n = redis.call('incr', KEYS[1]) if n > tonumber(ARGV[1]) then redis.call('decr', KEYS[1]) return 0 end return 1";
+            "local n = redis.call('incr', KEYS[1]) if n > tonumber(ARGV[1]) then redis.call('decr', KEYS[1]) return 0 end " +
+            "redis.call('expire', KEYS[1], 3600) return 1";
 
         public const string ReleaseSlot =
             "local n = tonumber(redis.call('get', KEYS[1]) or '0') if n <= 1 then redis.call('del', KEYS[1]) return 0 end return redis.call('decr', KEYS[1])";
