@@ -70,6 +70,8 @@ public sealed class StopTests(E2EFixture fixture, ITestOutputHelper output)
         await Expect(LastContent).ToContainTextAsync(FakeText.Text(6).Trim());
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
         await Expect(Page.GetByTestId("stop-button")).ToBeVisibleAsync();
+        // Six words come ~400 ms after Send: within the page's double-click guard, where a Stop is ignored.
+        await WaitOutStopGuardAsync();
 
         var clickAt = await stop();
 

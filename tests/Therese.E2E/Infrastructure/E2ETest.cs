@@ -142,9 +142,15 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
     /// </summary>
     protected async Task ClickStopAsync(IPage? page = null)
     {
+        await WaitOutStopGuardAsync();
+        await (page ?? Page).GetByTestId("stop-button").ClickAsync();
+    }
+
+    /// <summary>Waits until the last Send is older than the page's guard against a double click on « Envoyer ».</summary>
+    protected async Task WaitOutStopGuardAsync()
+    {
         var wait = TimeSpan.FromMilliseconds(650) - _sinceSend.Elapsed;
         if (_sinceSend.IsRunning && wait > TimeSpan.Zero) await Task.Delay(wait);
-        await (page ?? Page).GetByTestId("stop-button").ClickAsync();
     }
 
     /// <summary>
