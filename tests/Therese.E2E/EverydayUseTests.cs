@@ -162,9 +162,18 @@ public sealed partial class EverydayUseTests(E2EFixture fixture, ITestOutputHelp
         await OpenAsync();
         var announcer = Page.GetByTestId("live-announcer");
         await Expect(announcer).ToHaveAttributeAsync("aria-live", "polite");
-        await SendAsync(Fake.Message(new { text = "Voici le budget de la fête : 1 200 €.", tps = 20 }));
+        // Slow enough (about two seconds) to be seen while it streams, however loaded the machine.
+        await SendAsync(Fake.Message(new { text = "Voici le budget de la fête : 1 200 €.", tps = 5 }));
         await Expect(LastContent).ToContainTextAsync("Voici");
-        await Expect(announcer).ToHaveTextAsync("");
+        // Read at one instant: while the answer streams, the live region says nothing.
+        var during = await Page.EvaluateAsync<string[]>(
+            """
+            () => {
+              const all = document.querySelectorAll('[data-testid=message-assistant]');
+              return [all[all.length - 1].dataset.status, document.querySelector('[data-testid=live-announcer]').textContent];
+            }
+            """);
+        Assert.Equal(["streaming", ""], during);
         await Expect(announcer).ToHaveTextAsync("Réponse terminée : Voici le budget de la fête : 1 200 €.");
 
         await SendAsync(Fake.Message(new { tokens = 400, tps = 20, ttft_ms = 0 }));
