@@ -72,20 +72,7 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
 
     public ValueTask<IAnswerLog?> FindLogAsync(string messageId) => new(_logs.TryGetValue(messageId, out var log) ? log : null);
 
-    public void FreeLog(string messageId, TimeSpan after)
-    {
-        if (after <= TimeSpan.Zero)
-        {
-            _logs.TryRemove(messageId, out _);
-            return;
-        }
-        ITimer? timer = null;
-        timer = clock.CreateTimer(_ =>
-        {
-            _logs.TryRemove(messageId, out var _);
-            timer?.Dispose();
-        }, null, after, Timeout.InfiniteTimeSpan);
-    }
+    public void FreeLog(string messageId, TimeSpan after) => FreedLogs.RemoveAfter(_logs, messageId, after, clock);
 
     public ValueTask<bool> TryLockConversationAsync(string conversationId, string owner) => new(_busy.TryAdd(conversationId, owner));
 
@@ -142,5 +129,24 @@ public sealed class Registration(Action dispose) : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0) dispose();
+    }
+}
+
+/// <summary>An ended answer's log stays for the replay window, then goes (both stream states keep their logs this way).</summary>
+internal static class FreedLogs
+{
+    public static void RemoveAfter(ConcurrentDictionary<string, AnswerLog> logs, string messageId, TimeSpan after, TimeProvider clock)
+    {
+        if (after <= TimeSpan.Zero)
+        {
+            logs.TryRemove(messageId, out _);
+            return;
+        }
+        ITimer? timer = null;
+        timer = clock.CreateTimer(_ =>
+        {
+            logs.TryRemove(messageId, out var _);
+            timer?.Dispose();
+        }, null, after, Timeout.InfiniteTimeSpan);
     }
 }

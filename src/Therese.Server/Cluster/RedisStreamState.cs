@@ -71,17 +71,7 @@ public sealed class RedisStreamState : IStreamState
     {
         // Kept for the replay window here and in Redis, then the saved answer is replayed from the database.
         Db.KeyExpire(Keys.Log(messageId), after > TimeSpan.Zero ? after : TimeSpan.FromMilliseconds(1), flags: CommandFlags.FireAndForget);
-        if (after <= TimeSpan.Zero)
-        {
-            _local.TryRemove(messageId, out _);
-            return;
-        }
-        ITimer? timer = null;
-        timer = _clock.CreateTimer(_ =>
-        {
-            _local.TryRemove(messageId, out var _);
-            timer?.Dispose();
-        }, null, after, Timeout.InfiniteTimeSpan);
+        FreedLogs.RemoveAfter(_local, messageId, after, _clock);
     }
 
     private string LockValue(string owner) => InstanceId + "|" + owner;
