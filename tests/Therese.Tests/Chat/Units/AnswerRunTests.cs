@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -17,7 +15,7 @@ namespace Therese.Tests.Chat.Units;
 /// <summary>The answer's run on its own: a scripted chat client, a fake clock, a real SQLite file, no HTTP.</summary>
 public sealed class AnswerRunTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "therese-tests", Guid.NewGuid().ToString("N"));
+    private SqliteTestDatabase _database = null!;
     private readonly FakeTimeProvider _clock = new();
     private IDbContextFactory<ThereseDb> _dbs = null!;
     private MessageWriter _writer = null!;
@@ -25,12 +23,8 @@ public sealed class AnswerRunTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
-        var options = new DbContextOptionsBuilder<ThereseDb>()
-            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "therese.db"), Pooling = false }.ToString())
-            .Options;
-        _dbs = new PooledDbContextFactory<ThereseDb>(options);
-        await using (var db = await _dbs.CreateDbContextAsync()) await db.Database.MigrateAsync();
+        _database = await SqliteTestDatabase.CreateAsync();
+        _dbs = _database.Dbs;
         _writer = new MessageWriter(_dbs, NullLogger<MessageWriter>.Instance);
         await _writer.StartAsync(CancellationToken.None);
         _store = new AnswerStore(_dbs, _writer, new Therese.Server.Accounts.UsageLedger(_dbs, _clock), _clock);
@@ -39,7 +33,7 @@ public sealed class AnswerRunTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _writer.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _database.Delete();
     }
 
     /// <summary>A chat client the test drives update by update.</summary>

@@ -1,6 +1,4 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Therese.Server.Conversations;
 using Therese.Server.Storage;
@@ -10,25 +8,21 @@ namespace Therese.Tests.Chat.Units;
 /// <summary>The one writer: batches in one transaction, the last text of an answer wins, a failing write fails alone.</summary>
 public sealed class MessageWriterTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "therese-tests", Guid.NewGuid().ToString("N"));
+    private SqliteTestDatabase _database = null!;
     private IDbContextFactory<ThereseDb> _dbs = null!;
     private MessageWriter _writer = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
-        var options = new DbContextOptionsBuilder<ThereseDb>()
-            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "therese.db"), Pooling = false }.ToString())
-            .Options;
-        _dbs = new PooledDbContextFactory<ThereseDb>(options);
-        await using (var db = await _dbs.CreateDbContextAsync()) await db.Database.MigrateAsync();
+        _database = await SqliteTestDatabase.CreateAsync();
+        _dbs = _database.Dbs;
         _writer = new MessageWriter(_dbs, NullLogger<MessageWriter>.Instance);
     }
 
     public async Task DisposeAsync()
     {
         await _writer.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _database.Delete();
     }
 
     private Task Answer(string conversationId, string messageId) => _writer.Enqueue(async db =>
