@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Therese.Server;
 using Therese.Server.Accounts;
 using Therese.Server.Chat;
@@ -26,6 +27,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     // A field THÉRÈSE does not know, or one given twice, is a mistake to report, not to guess around.
     o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     o.SerializerOptions.AllowDuplicateProperties = false;
+    // What only the server keeps (a thinking block's signature) never reaches a browser.
+    o.SerializerOptions.TypeInfoResolver = (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(ServerOnlyAttribute.LeaveOut);
 });
 builder.AddWebSecurity();
 builder.AddStorage();

@@ -35,9 +35,6 @@ public interface IAnswerLog
     }
 
     long LastId { get; }
-
-    /// <summary>The text appended by deltas so far.</summary>
-    string Text { get; }
 }
 
 /// <summary>How one follower waits for the log to grow.</summary>
@@ -48,8 +45,8 @@ public interface ILogSubscription : IDisposable
 }
 
 /// <summary>
-/// The in-memory log. Text is coalesced: deltas add to one string, and each costs one int (where its
-/// text ends), never an object, so a 1,000,000-character answer holds its text once plus one int per delta.
+/// The in-memory log. Text and reasoning are coalesced: deltas add to one string, and each costs one int (where
+/// its text ends), never an object, so a 1,000,000-character answer holds its text once plus one int per delta.
 /// </summary>
 public sealed class AnswerLog : IAnswerLog
 {
@@ -60,24 +57,25 @@ public sealed class AnswerLog : IAnswerLog
     private bool _ended;
     private readonly List<Subscription> _waiting = [];
 
-    /// <summary>A non-delta event, or a run of consecutive deltas (ids FirstId… with their text end offsets).</summary>
-    private sealed class Entry(long firstId, ChatEvent? ev, int runStart)
+    /// <summary>
+    /// A non-delta event, or a run of consecutive deltas of one kind, text or reasoning (ids FirstId… with their
+    /// text end offsets).
+    /// </summary>
+    private sealed class Entry(long firstId, ChatEvent? ev, int runStart, bool reasoning = false)
     {
         public long FirstId { get; } = firstId;
         public ChatEvent? Event { get; } = ev;
         public int RunStart { get; } = runStart;
+        public bool Reasoning { get; } = reasoning;
         public List<int>? Ends { get; init; }
         public long LastId => Event is not null ? FirstId : FirstId + Ends!.Count - 1;
+
+        public ChatEvent Delta(string text) => Reasoning ? new ReasoningEvent(text) : new DeltaEvent(text);
     }
 
     public long LastId
     {
         get { lock (_gate) return _lastId; }
-    }
-
-    public string Text
-    {
-        get { lock (_gate) return _text.ToString(); }
     }
 
     public long Append(ChatEvent ev)
@@ -89,15 +87,16 @@ public sealed class AnswerLog : IAnswerLog
         {
             if (_ended) throw new InvalidOperationException("The answer has already ended.");
             id = ++_lastId;
-            if (ev is DeltaEvent delta)
+            if (ev is DeltaEvent or ReasoningEvent)
             {
-                var run = _entries.Count > 0 && _entries[^1].Event is null ? _entries[^1] : null;
+                var reasoning = ev is ReasoningEvent;
+                var run = _entries.Count > 0 && _entries[^1] is { Event: null } last && last.Reasoning == reasoning ? last : null;
                 if (run is null)
                 {
-                    run = new Entry(id, null, _text.Length) { Ends = [] };
+                    run = new Entry(id, null, _text.Length, reasoning) { Ends = [] };
                     _entries.Add(run);
                 }
-                _text.Append(delta.Content);
+                _text.Append(ev is DeltaEvent delta ? delta.Content : ((ReasoningEvent)ev).Reasoning);
                 run.Ends!.Add(_text.Length);
             }
             else
@@ -135,12 +134,12 @@ public sealed class AnswerLog : IAnswerLog
                 var from = first == 0 ? entry.RunStart : entry.Ends![first - 1];
                 if (coalesce)
                 {
-                    events.Add(new LoggedEvent(entry.LastId, new DeltaEvent(_text.ToString(from, entry.Ends![^1] - from))));
+                    events.Add(new LoggedEvent(entry.LastId, entry.Delta(_text.ToString(from, entry.Ends![^1] - from))));
                     continue;
                 }
                 for (var i = first; i < entry.Ends!.Count; i++)
                 {
-                    events.Add(new LoggedEvent(entry.FirstId + i, new DeltaEvent(_text.ToString(from, entry.Ends[i] - from))));
+                    events.Add(new LoggedEvent(entry.FirstId + i, entry.Delta(_text.ToString(from, entry.Ends[i] - from))));
                     from = entry.Ends[i];
                 }
             }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
 using Therese.Server.Llm;
 using Therese.Server.Llm.Local;
+using Therese.Server.Llm.Reasoning;
+using Therese.Server.Conversations;
 using Therese.Server.Observability;
 
 namespace Therese.Server.Chat;
@@ -27,6 +29,13 @@ public sealed class AnswerRun : IDisposable
     private int _followers;
     private ITimer? _grace;
 
+    // Owned by the run's loop: the parts saved with the answer, and when the current reasoning and text began.
+    private readonly AnswerParts _parts;
+    private long _reasoningSince;
+    private long _textSince;
+    private long _lastCheckpoint;
+    private AnswerMeasure? _measure;
+
     public AnswerRun(ChatTurn turn, IAnswerLog log, AnswerStore store, TimeProvider clock, ChatStreamOptions options, TimeSpan idleTimeout, ILogger logger)
     {
         _turn = turn;
@@ -36,6 +45,7 @@ public sealed class AnswerRun : IDisposable
         _options = options;
         _idleTimeout = idleTimeout;
         _logger = logger;
+        _parts = new AnswerParts(turn.ExistingParts);
     }
 
     public string MessageId => _turn.AssistantId;
@@ -183,24 +193,23 @@ public sealed class AnswerRun : IDisposable
     private async Task<AnswerOutcome> RunAsync()
     {
         // Runs on the caller's thread up to the provider call, so the request goes out first.
-        var checkpointEvery = TimeSpan.FromSeconds(_options.CheckpointIntervalSeconds);
+        _lastCheckpoint = _clock.GetTimestamp();
         Exception? failure = null;
         ChatFinishReason? finish = null;
         Usage? usage = null;
         Task saved = Task.CompletedTask;
         Task? beginning = null;
         using var idle = _clock.CreateTimer(static s => ((AnswerRun)s!).Stop(StopCause.Idle), this, _idleTimeout, Timeout.InfiniteTimeSpan);
-        var measure = Metrics?.Begin(_clock, _turn.Model.Name, _turn.Model.Settings.Model);
+        _measure = Metrics?.Begin(_clock, _turn.Model.Name, _turn.Model.Settings.Model);
         try
         {
-            var options = new ChatOptions { MaxOutputTokens = _turn.Model.Settings.MaxTokens };
+            var options = _turn.Options ?? new ChatOptions { MaxOutputTokens = _turn.Model.Settings.MaxTokens };
             await using var updates = _turn.Model.Client!.GetStreamingResponseAsync(_turn.History, options, _cancel.Token).GetAsyncEnumerator(_cancel.Token);
 
             // Send the request first; the rows are written while the model thinks, a moment later, so that writing
             // never competes with a first token that comes at once (on two cores, a write next to it costs it a millisecond).
             var next = updates.MoveNextAsync();
             beginning = BeginSoonAsync();
-            var lastCheckpoint = _clock.GetTimestamp();
             while (await next)
             {
                 idle.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
@@ -208,19 +217,23 @@ public sealed class AnswerRun : IDisposable
                 finish = update.FinishReason ?? finish;
                 foreach (var content in update.Contents)
                 {
-                    if (content is UsageContent u)
-                        usage = new Usage((int)(u.Details.InputTokenCount ?? usage?.InputTokens ?? 0), (int)(u.Details.OutputTokenCount ?? usage?.OutputTokens ?? 0));
-                    else if (content is ModelLoadingContent)
-                        Log.Append(new LoadingEvent());
-                }
-                if (update.Text is { Length: > 0 } delta)
-                {
-                    Log.Append(new DeltaEvent(delta));
-                    measure?.Token();
-                    if (_clock.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
+                    switch (content)
                     {
-                        lastCheckpoint = _clock.GetTimestamp();
-                        _ = _store.CheckpointAsync(_turn.AssistantId, FullText);
+                        case TextContent text when text.Text.Length > 0:
+                            Write(text.Text);
+                            break;
+                        case TextReasoningContent reasoning:
+                            Think(reasoning);
+                            break;
+                        case TextWasReasoningContent:
+                            if (_parts.Writing) Append(new TextWasReasoningEvent(Elapsed(_textSince)));
+                            break;
+                        case UsageContent u:
+                            usage = new Usage((int)(u.Details.InputTokenCount ?? usage?.InputTokens ?? 0), (int)(u.Details.OutputTokenCount ?? usage?.OutputTokens ?? 0));
+                            break;
+                        case ModelLoadingContent:
+                            Log.Append(new LoadingEvent());
+                            break;
                     }
                 }
                 next = updates.MoveNextAsync();
@@ -233,9 +246,11 @@ public sealed class AnswerRun : IDisposable
             failure = ex;
             saved = beginning ?? _store.BeginAsync(_turn);
         }
+        // Stopped, failed or done while thinking: the reasoning so far is kept, with how long it took.
+        if (_parts.Reasoning) EndReasoning();
 
         var outcome = AnswerOutcome.Classify((StopCause)Volatile.Read(ref _cause), failure, saved.IsFaulted, finish, usage);
-        measure?.End(outcome);
+        _measure?.End(outcome);
         if (outcome.Error is { } error && failure is not null && outcome.Status == Conversations.MessageStatus.Error)
             // SDK exception messages carry no keys; the configured key never reaches the log.
             _logger.LogWarning("Answer {MessageId} from {Provider} failed ({Code}): {Type}: {Message}",
@@ -251,7 +266,7 @@ public sealed class AnswerRun : IDisposable
         }
         try
         {
-            await _store.FinishAsync(_turn, outcome, FullText);
+            await _store.FinishAsync(_turn, outcome, _parts.Build());
         }
         catch (Exception ex)
         {
@@ -274,14 +289,68 @@ public sealed class AnswerRun : IDisposable
         return outcome;
     }
 
+    /// <summary>Answer text: it ends the reasoning in progress, if any.</summary>
+    private void Write(string text)
+    {
+        if (_parts.Reasoning) EndReasoning();
+        if (!_parts.Writing) _textSince = _clock.GetTimestamp();
+        Append(new DeltaEvent(text));
+        _measure?.Token();
+        CheckpointIfDue();
+    }
+
+    /// <summary>
+    /// Reasoning: its text streams live. A provider's signature (Anthropic signs each thinking block) closes the
+    /// block it signs; signature data with no block open is a redacted block, with nothing to show.
+    /// </summary>
+    private void Think(TextReasoningContent reasoning)
+    {
+        if (reasoning.Text.Length > 0)
+        {
+            if (!_parts.Reasoning) _reasoningSince = _clock.GetTimestamp();
+            Append(new ReasoningEvent(reasoning.Text));
+            _measure?.Token();
+        }
+        if (reasoning.ProtectedData is { } data)
+        {
+            var redacted = !_parts.Reasoning;
+            if (redacted)
+            {
+                _reasoningSince = _clock.GetTimestamp();
+                Append(new ReasoningEvent(""));
+            }
+            _parts.Sign(new ReasoningOrigin(_turn.Model.Name, data, redacted));
+            EndReasoning();
+        }
+        CheckpointIfDue();
+    }
+
+    private void EndReasoning() => Append(new ReasoningEndEvent(Elapsed(_reasoningSince)));
+
+    /// <summary>Logs the event for the followers, and folds it into the parts that are saved.</summary>
+    private void Append(ChatEvent ev)
+    {
+        Log.Append(ev);
+        _parts.Apply(ev);
+    }
+
+    private long Elapsed(long since) => (long)_clock.GetElapsedTime(since).TotalMilliseconds;
+
+    private void CheckpointIfDue()
+    {
+        if (_clock.GetElapsedTime(_lastCheckpoint) < TimeSpan.FromSeconds(_options.CheckpointIntervalSeconds)) return;
+        _lastCheckpoint = _clock.GetTimestamp();
+        _ = _store.CheckpointAsync(_turn.AssistantId, _parts.Build());
+    }
+
     private async Task BeginSoonAsync()
     {
         await Task.Delay(SaveAfter);
         await _store.BeginAsync(_turn);
     }
 
-    /// <summary>All the answer's text: what it continues, then what this run wrote.</summary>
-    public string FullText => _turn.ExistingText + Log.Text;
+    /// <summary>All the answer's text: what it continues, then what this run wrote. Read it once the answer has ended.</summary>
+    public string FullText => _parts.Text;
 
     public void Dispose()
     {

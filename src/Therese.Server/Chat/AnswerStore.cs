@@ -22,9 +22,12 @@ public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter 
 
         if (turn.Continues)
         {
+            var text = MessageParts.TextOf(turn.ExistingParts);
+            var parts = MessageParts.ToStored(turn.ExistingParts);
             await db.Messages.Where(m => m.Id == turn.AssistantId).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Streaming)
-                .SetProperty(m => m.Content, turn.ExistingText)
+                .SetProperty(m => m.Content, text)
+                .SetProperty(m => m.Parts, parts)
                 .SetProperty(m => m.StopReason, (string?)null));
             return;
         }
@@ -64,15 +67,19 @@ public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter 
         await db.SaveChangesAsync();
     });
 
-    /// <summary>Saves the partial text of a streaming answer.</summary>
-    public Task CheckpointAsync(string messageId, string text) => writer.SaveStreamingText(messageId, text);
+    /// <summary>Saves the parts of a streaming answer so far.</summary>
+    public Task CheckpointAsync(string messageId, IReadOnlyList<MessagePart> parts) =>
+        writer.SaveStreaming(messageId, MessageParts.TextOf(parts), PartsColumn.Write(MessageParts.ToStored(parts)));
 
-    /// <summary>Saves how the answer ended, with all its text.</summary>
-    public Task FinishAsync(ChatTurn turn, AnswerOutcome outcome, string text) => writer.Enqueue(async db =>
+    /// <summary>Saves how the answer ended, with all its parts.</summary>
+    public Task FinishAsync(ChatTurn turn, AnswerOutcome outcome, IReadOnlyList<MessagePart> parts) => writer.Enqueue(async db =>
     {
+        var text = MessageParts.TextOf(parts);
+        var stored = MessageParts.ToStored(parts);
         await db.Messages.Where(m => m.Id == turn.AssistantId).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Status, outcome.Status)
             .SetProperty(m => m.Content, text)
+            .SetProperty(m => m.Parts, stored)
             .SetProperty(m => m.StopReason, outcome.StopReason)
             .SetProperty(m => m.InputTokens, outcome.Usage.InputTokens)
             .SetProperty(m => m.OutputTokens, outcome.Usage.OutputTokens));

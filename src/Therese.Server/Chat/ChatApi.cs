@@ -53,7 +53,7 @@ public static class ChatApi
         var saved = await s.Store.FindAnswerAsync(messageId, ct);
         if (saved is null) return UnknownAnswer;
         var replay = new AnswerLog();
-        replay.Append(new StartEvent(saved.ConversationId, saved.Id, null, saved.Content));
+        replay.Append(StartEvent.From(saved.ConversationId, saved.Id, null, saved.AllParts()));
         replay.Append(EndOf(saved));
         return EventStream(http, s, new RenumberedLog(replay, after), after, follower: null);
     }
@@ -264,7 +264,6 @@ public static class ChatApi
     {
         public long Append(ChatEvent ev) => throw new NotSupportedException();
         public long LastId => inner.LastId + after;
-        public string Text => inner.Text;
         public ILogSubscription Subscribe() => new Always();
 
         private sealed class Always : ILogSubscription

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Therese.Server.Conversations;
 using Therese.Server.Llm;
 
 namespace Therese.Server.Chat;
@@ -10,6 +11,9 @@ namespace Therese.Server.Chat;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(StartEvent), "start")]
 [JsonDerivedType(typeof(DeltaEvent), "delta")]
+[JsonDerivedType(typeof(ReasoningEvent), "reasoning")]
+[JsonDerivedType(typeof(ReasoningEndEvent), "reasoning_end")]
+[JsonDerivedType(typeof(TextWasReasoningEvent), "text_was_reasoning")]
 [JsonDerivedType(typeof(PingEvent), "ping")]
 [JsonDerivedType(typeof(LoadingEvent), "loading")]
 [JsonDerivedType(typeof(DoneEvent), "done")]
@@ -22,34 +26,73 @@ public abstract record ChatEvent
 }
 
 /// <summary>
+/// An event that adds no answer text. It still carries <c>"content":""</c>: the story's own client appends
+/// <c>JSON.parse(data).content</c> for every data line, and would show "undefined" otherwise.
+/// </summary>
+public abstract record SilentEvent : ChatEvent
+{
+    [JsonPropertyOrder(100)]
+    public string Content => "";
+}
+
+/// <summary>
 /// The server named the answer. <see cref="Content"/> is the text the answer starts from: empty, the
 /// partial text being continued, or, when an ended answer is replayed from the database, all of it.
+/// <see cref="Parts"/> is set when the answer starts from more than text (its reasoning, say): a client
+/// replaces the answer's parts with them, or with <see cref="Content"/> as one text part when absent.
 /// </summary>
 public sealed record StartEvent(
     string ConversationId,
     string MessageId,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserMessageId,
     string Content,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ConversationTitle = null) : ChatEvent;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ConversationTitle = null) : ChatEvent
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<MessagePart>? Parts { get; init; }
 
+    /// <summary>The start of an answer that already has these parts (a continued or a saved one).</summary>
+    public static StartEvent From(string conversationId, string messageId, string? userMessageId, IReadOnlyList<MessagePart> parts,
+        string? conversationTitle = null) =>
+        new(conversationId, messageId, userMessageId, MessageParts.TextOf(parts), conversationTitle)
+        {
+            Parts = parts.All(p => p is TextPart) ? null : parts,
+        };
+}
+
+/// <summary>Answer text, one per provider chunk. Never reasoning, never a think tag.</summary>
 public sealed record DeltaEvent(string Content) : ChatEvent;
 
+/// <summary>Reasoning, one per provider chunk, never coalesced live (a replay coalesces what was missed).</summary>
+public sealed record ReasoningEvent(string Reasoning) : SilentEvent;
+
+/// <summary>The reasoning in progress has ended: the answer (or a next step) follows. THÉRÈSE measured how long it took.</summary>
+public sealed record ReasoningEndEvent(long DurationMs) : SilentEvent;
+
+/// <summary>
+/// The text this answer has shown since its last reasoning (or its start) was the model's reasoning: a stray
+/// <c>&lt;/think&gt;</c> came, whose opening tag was in the prompt. That text becomes a reasoning part, ended.
+/// </summary>
+public sealed record TextWasReasoningEvent(long DurationMs) : SilentEvent;
+
 /// <summary>Keeps proxies and the browser from closing a quiet stream. Never logged, never numbered.</summary>
-public sealed record PingEvent : ChatEvent
+public sealed record PingEvent : SilentEvent
 {
     public static readonly PingEvent Instance = new();
 }
 
 /// <summary>A local model is being loaded: the page shows « Chargement du modèle... » instead of the thinking indicator.</summary>
-public sealed record LoadingEvent : ChatEvent;
+public sealed record LoadingEvent : SilentEvent;
 
-public sealed record DoneEvent(string StopReason, Usage Usage) : ChatEvent
+public sealed record DoneEvent(string StopReason, Usage Usage) : SilentEvent
 {
+    [JsonIgnore]
     public override bool IsEnd => true;
 }
 
-public sealed record ErrorEvent(ErrorBody Error) : ChatEvent
+public sealed record ErrorEvent(ErrorBody Error) : SilentEvent
 {
+    [JsonIgnore]
     public override bool IsEnd => true;
 
     public static ErrorEvent From(ProviderError error) => new(new ErrorBody(error.Code, error.Message));

@@ -26,14 +26,17 @@ public sealed record ChatTurn
     /// <summary>Regenerate: the answer this one replaces, hidden but kept as an earlier version.</summary>
     public string? ReplacesId { get; init; }
 
-    /// <summary>Continue: the answer is appended to this saved text.</summary>
+    /// <summary>Continue: the answer is appended to these saved parts (its text, and the reasoning it had).</summary>
     public bool Continues { get; init; }
-    public string ExistingText { get; init; } = "";
+    public IReadOnlyList<MessagePart> ExistingParts { get; init; } = [];
 
     /// <summary>Everything the model reads: the system prompt and the whole conversation.</summary>
     public required IReadOnlyList<ChatMessage> History { get; init; }
 
-    public StartEvent Start => new(ConversationId, AssistantId, UserMessage?.Id, ExistingText, NewConversationTitle);
+    /// <summary>What is asked of the model (longest answer, reasoning); null: the model's settings' longest answer alone.</summary>
+    public ChatOptions? Options { get; init; }
+
+    public StartEvent Start => StartEvent.From(ConversationId, AssistantId, UserMessage?.Id, ExistingParts, NewConversationTitle);
 }
 
 /// <summary>Why a message cannot be answered: the HTTP status, a stable code and a French sentence.</summary>

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Therese.Server.Conversations;
 using Therese.Server.Llm;
+using Therese.Server.Llm.Reasoning;
 using Therese.Server.Storage;
 
 namespace Therese.Server.Chat;
@@ -51,7 +52,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                 if (last is not { Role: Roles.Assistant } || !MessageStatus.CanContinue(last.Status) || string.IsNullOrWhiteSpace(last.Content))
                     return (null, TurnRefusal.NothingToContinue);
                 // The model carries on from its own partial text; Anthropic refuses a prefill that ends in white space.
-                var partial = last.Content.TrimEnd();
+                var existing = Trimmed(last.AllParts());
                 return (new ChatTurn
                 {
                     ConversationId = conversationId,
@@ -59,8 +60,8 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     Model = model,
                     AssistantId = last.Id,
                     Continues = true,
-                    ExistingText = partial,
-                    History = [.. History(model, shown[..^1]), new ChatMessage(ChatRole.Assistant, partial)],
+                    ExistingParts = existing,
+                    History = [.. History(model, shown[..^1]), new ChatMessage(ChatRole.Assistant, MessageParts.TextOf(existing))],
                 }, null);
 
             default:
@@ -93,9 +94,19 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
         {
             // A failed answer with no text says nothing to the model; a partial one is what the user saw.
             if (string.IsNullOrWhiteSpace(m.Content)) continue;
-            history.Add(new ChatMessage(m.Role == Roles.User ? ChatRole.User : ChatRole.Assistant, m.Content));
+            history.Add(m.Role == Roles.User
+                ? new ChatMessage(ChatRole.User, m.Content)
+                : ReasoningHistory.AssistantMessage(model.Name, m.AllParts()));
         }
         return history;
+    }
+
+    /// <summary>The parts of a partial answer, its last text without trailing white space.</summary>
+    private static List<MessagePart> Trimmed(IReadOnlyList<MessagePart> parts)
+    {
+        var trimmed = parts.ToList();
+        if (trimmed.Count > 0 && trimmed[^1] is TextPart last) trimmed[^1] = new TextPart(last.Text.TrimEnd());
+        return trimmed;
     }
 }
 

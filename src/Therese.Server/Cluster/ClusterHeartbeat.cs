@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -128,22 +127,23 @@ public sealed class ClusterHeartbeat(
         var entries = await redis.StreamRangeAsync(Keys.Log(messageId), "-", "+");
         var events = entries.Select(e => LogEntries.Read(e, state.Json)).ToList();
         var ended = events.Any(e => e.Event.IsEnd);
-        string? text = null;
-        if (events.FirstOrDefault().Event is StartEvent start)
-        {
-            var all = new StringBuilder(start.Content);
-            foreach (var e in events) if (e.Event is DeltaEvent d) all.Append(d.Content);
-            text = all.ToString();
-        }
+        // What its followers saw, part by part. Signatures never leave the writing instance: reasoning saved here
+        // is never sent back to a provider.
+        IReadOnlyList<MessagePart>? parts = events.FirstOrDefault().Event is StartEvent ? AnswerParts.Fold(events.Select(e => e.Event)) : null;
 
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
             var streaming = db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Streaming);
-            if (text is not null)
+            if (parts is not null)
+            {
+                var text = MessageParts.TextOf(parts);
+                var stored = MessageParts.ToStored(parts);
                 await streaming.ExecuteUpdateAsync(s => s
                     .SetProperty(m => m.Status, MessageStatus.Interrupted)
                     .SetProperty(m => m.StopReason, "interrupted")
-                    .SetProperty(m => m.Content, text), ct);
+                    .SetProperty(m => m.Content, text)
+                    .SetProperty(m => m.Parts, stored), ct);
+            }
             else
                 await streaming.ExecuteUpdateAsync(s => s
                     .SetProperty(m => m.Status, MessageStatus.Interrupted)

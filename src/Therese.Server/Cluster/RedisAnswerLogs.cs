@@ -7,19 +7,23 @@ using Therese.Server.Chat;
 namespace Therese.Server.Cluster;
 
 /// <summary>
-/// How an answer's events are kept in its Redis stream: entry id 0-N is the SSE id N; a delta is its
-/// bare text in field <c>d</c>, any other event its JSON in field <c>e</c>.
+/// How an answer's events are kept in its Redis stream: entry id 0-N is the SSE id N; a text delta is its
+/// bare text in field <c>d</c>, a reasoning delta in field <c>r</c>, any other event its JSON in field <c>e</c>.
 /// </summary>
 internal static class LogEntries
 {
     public const string Delta = "d";
+    public const string Reasoning = "r";
     public const string Event = "e";
 
     public static RedisValue Id(long id) => "0-" + id.ToString(CultureInfo.InvariantCulture);
 
-    public static NameValueEntry[] Fields(ChatEvent ev, JsonSerializerOptions json) => ev is DeltaEvent delta
-        ? [new NameValueEntry(Delta, delta.Content)]
-        : [new NameValueEntry(Event, JsonSerializer.Serialize(ev, json))];
+    public static NameValueEntry[] Fields(ChatEvent ev, JsonSerializerOptions json) => ev switch
+    {
+        DeltaEvent delta => [new NameValueEntry(Delta, delta.Content)],
+        ReasoningEvent reasoning => [new NameValueEntry(Reasoning, reasoning.Reasoning)],
+        _ => [new NameValueEntry(Event, JsonSerializer.Serialize(ev, json))],
+    };
 
     public static LoggedEvent Read(StreamEntry entry, JsonSerializerOptions json)
     {
@@ -27,22 +31,27 @@ internal static class LogEntries
         foreach (var field in entry.Values)
         {
             if (field.Name == Delta) return new LoggedEvent(id, new DeltaEvent(field.Value!));
+            if (field.Name == Reasoning) return new LoggedEvent(id, new ReasoningEvent(field.Value!));
             if (field.Name == Event) return new LoggedEvent(id, JsonSerializer.Deserialize<ChatEvent>((string)field.Value!, json)!);
         }
         throw new InvalidDataException($"Entry {entry.Id} of an answer log has neither a delta nor an event.");
     }
 
-    /// <summary>A replay: consecutive deltas as one, carrying the last one's id (as the in-memory log does).</summary>
+    /// <summary>A replay: consecutive deltas of one kind as one, carrying the last one's id (as the in-memory log does).</summary>
     public static List<LoggedEvent> Coalesce(List<LoggedEvent> events)
     {
         var result = new List<LoggedEvent>(events.Count);
         StringBuilder? run = null;
+        var runIsReasoning = false;
         long runId = 0;
         foreach (var e in events)
         {
-            if (e.Event is DeltaEvent d)
+            if (e.Event is DeltaEvent or ReasoningEvent)
             {
-                (run ??= new StringBuilder()).Append(d.Content);
+                var reasoning = e.Event is ReasoningEvent;
+                if (run is not null && runIsReasoning != reasoning) Flush();
+                runIsReasoning = reasoning;
+                (run ??= new StringBuilder()).Append(e.Event is DeltaEvent d ? d.Content : ((ReasoningEvent)e.Event).Reasoning);
                 runId = e.Id;
                 continue;
             }
@@ -55,7 +64,7 @@ internal static class LogEntries
         void Flush()
         {
             if (run is null) return;
-            result.Add(new LoggedEvent(runId, new DeltaEvent(run.ToString())));
+            result.Add(new LoggedEvent(runId, runIsReasoning ? new ReasoningEvent(run.ToString()) : new DeltaEvent(run.ToString())));
             run = null;
         }
     }
@@ -84,7 +93,6 @@ internal sealed class MirroredLog(AnswerLog inner, string messageId, RedisKeys k
     public LogRead ReadAfter(long afterId, bool coalesce = false) => inner.ReadAfter(afterId, coalesce);
     public ILogSubscription Subscribe() => inner.Subscribe();
     public long LastId => inner.LastId;
-    public string Text => inner.Text;
 }
 
 /// <summary>
@@ -155,8 +163,6 @@ internal sealed class RemoteLog(string messageId, RedisStreamState state) : IAns
             return last.Length == 0 ? 0 : LogEntries.Read(last[0], state.Json).Id;
         }
     }
-
-    public string Text => string.Concat(ReadAfter(0).Events.Select(e => e.Event is DeltaEvent d ? d.Content : ""));
 
     /// <summary>Something to read after the cursor: an event, the end already read, or the log gone.</summary>
     private async Task<bool> GrewAfterAsync(long afterId)

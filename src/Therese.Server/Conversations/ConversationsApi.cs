@@ -31,9 +31,13 @@ public static class ConversationsApi
     public sealed record Page(IReadOnlyList<Summary> Items, string? NextCursor);
     /// <param name="EarlierCursor">Messages before these are on another page (<c>?before=</c>); null when these start the conversation.</param>
     public sealed record Details(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages, string? EarlierCursor);
+    /// <param name="Content">The answer text alone, for clients that know only text.</param>
+    /// <param name="Parts">Everything in order: reasoning, text (and later tool steps, attachments).</param>
+    /// <param name="Reasoning">All the reasoning, or null when the model did not reason.</param>
+    /// <param name="ReasoningMs">How long it reasoned in all, or null.</param>
     public sealed record MessageView(
-        string Id, string ConversationId, string Role, string Content, string Status, string? StopReason,
-        int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount, int Version);
+        string Id, string ConversationId, string Role, string Content, IReadOnlyList<MessagePart> Parts, string? Reasoning, long? ReasoningMs,
+        string Status, string? StopReason, int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount, int Version);
     public sealed record VersionList(IReadOnlyList<MessageView> Versions);
     public sealed record TitleBody(string? Title);
 
@@ -126,8 +130,13 @@ public static class ConversationsApi
         return new Details(conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, messages, earlier);
     }
 
-    private static MessageView View(Message m, int versionCount) => new(m.Id, m.ConversationId, m.Role, m.Content, m.Status,
-        m.StopReason, m.InputTokens, m.OutputTokens, m.CreatedAt, versionCount, m.Version);
+    private static MessageView View(Message m, int versionCount)
+    {
+        var parts = m.AllParts();
+        var reasoning = MessageParts.ReasoningMsOf(parts) is { } ms ? (Text: MessageParts.ReasoningOf(parts), Ms: (long?)ms) : (Text: null, Ms: null);
+        return new(m.Id, m.ConversationId, m.Role, m.Content, parts, reasoning.Text, reasoning.Ms, m.Status,
+            m.StopReason, m.InputTokens, m.OutputTokens, m.CreatedAt, versionCount, m.Version);
+    }
 
     private static async Task<IResult> Versions(string id, string messageId, IDbContextFactory<ThereseDb> dbs, CurrentUser user, CancellationToken ct)
     {

@@ -18,14 +18,17 @@ public sealed class MessageWriter(IDbContextFactory<ThereseDb> dbs, ILogger<Mess
     private const int MaxBatch = 512;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new() { SingleReader = true });
 
-    /// <summary>A queued write: any EF work, or (with <see cref="TextOf"/>) the partial text of a streaming answer.</summary>
-    private sealed record Work(Func<ThereseDb, Task>? Write, TaskCompletionSource Done, string? TextOf = null, string? Text = null);
+    /// <summary>A queued write: any EF work, or (with <see cref="TextOf"/>) the partial text and parts of a streaming answer.</summary>
+    private sealed record Work(Func<ThereseDb, Task>? Write, TaskCompletionSource Done, string? TextOf = null, string? Text = null, string? Parts = null);
 
     /// <summary>Queues a write and returns when it is on disk (or failed).</summary>
     public Task Enqueue(Func<ThereseDb, Task> write) => Queue(new Work(write, NewDone()));
 
-    /// <summary>Queues the partial text of a streaming answer (kept only while it is still streaming); returns when it is on disk.</summary>
-    public Task SaveStreamingText(string messageId, string text) => Queue(new Work(null, NewDone(), messageId, text));
+    /// <summary>
+    /// Queues the partial text of a streaming answer, with its parts as stored JSON (null when it is its text alone);
+    /// kept only while it is still streaming. Returns when it is on disk.
+    /// </summary>
+    public Task SaveStreaming(string messageId, string text, string? parts) => Queue(new Work(null, NewDone(), messageId, text, parts));
 
     private static TaskCompletionSource NewDone() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -69,7 +72,8 @@ public sealed class MessageWriter(IDbContextFactory<ThereseDb> dbs, ILogger<Mess
                     {
                         saveText ??= SaveTextCommand(db, transaction);
                         saveText.Parameters[0].Value = work.Text;
-                        saveText.Parameters[1].Value = messageId;
+                        saveText.Parameters[1].Value = (object?)work.Parts ?? DBNull.Value;
+                        saveText.Parameters[2].Value = messageId;
                         await saveText.ExecuteNonQueryAsync();
                     }
                     written.Add(work);
@@ -105,7 +109,7 @@ public sealed class MessageWriter(IDbContextFactory<ThereseDb> dbs, ILogger<Mess
         }
     }
 
-    /// <summary>UPDATE messages SET content WHERE id AND status = streaming, prepared once per batch, names from the EF model.</summary>
+    /// <summary>UPDATE messages SET content, parts WHERE id AND status = streaming, prepared once per batch, names from the EF model.</summary>
     private static DbCommand SaveTextCommand(ThereseDb db, IDbContextTransaction transaction)
     {
         var entity = db.Model.FindEntityType(typeof(Message))!;
@@ -113,10 +117,10 @@ public sealed class MessageWriter(IDbContextFactory<ThereseDb> dbs, ILogger<Mess
         var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText =
-            $"UPDATE \"{entity.GetTableName()}\" SET \"{Column(nameof(Message.Content))}\" = @text " +
+            $"UPDATE \"{entity.GetTableName()}\" SET \"{Column(nameof(Message.Content))}\" = @text, \"{Column(nameof(Message.Parts))}\" = @parts " +
             $"WHERE \"{Column(nameof(Message.Id))}\" = @id AND \"{Column(nameof(Message.Status))}\" = '{MessageStatus.Streaming}'";
         // @name and a declared type: what both SQLite and PostgreSQL (Npgsql) prepare.
-        foreach (var name in new[] { "@text", "@id" })
+        foreach (var name in new[] { "@text", "@parts", "@id" })
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;

@@ -66,6 +66,7 @@ public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyConte
             m.Property(x => x.Id).HasMaxLength(64);
             m.Property(x => x.Role).HasMaxLength(16);
             m.Property(x => x.Status).HasMaxLength(16);
+            m.Property(x => x.Parts).HasConversion(PartsColumn.Converter, PartsColumn.Comparer);
             // Well-formed by construction: one message per place and version, whatever runs concurrently.
             m.HasIndex(x => new { x.ConversationId, x.Position, x.Version }).IsUnique();
             m.HasIndex(x => x.Status);

@@ -227,6 +227,36 @@ public sealed class ChatStreamTests : ServerTest
         Assert.Equal("auth", problem.GetProperty("code").GetString());
     }
 
+    /// <summary>
+    /// The story's client (../shared/seed) appends <c>JSON.parse(data).content</c> for every data line but [DONE]: each
+    /// line must carry a string <c>content</c>, and together they must be exactly the answer (no "undefined").
+    /// </summary>
+    [Theory]
+    [InlineData("done")]
+    [InlineData("error")]
+    public async Task Every_data_line_carries_a_string_content_and_they_add_up_to_the_answer(string ending)
+    {
+        const string answer = "Une réponse qui arrive après un temps de réflexion.";
+        // A slow first token brings pings (every 0.3 s here); error_after ends it with an error event.
+        object script = ending == "done"
+            ? new { text = answer, tps = 0, ttft_ms = 800 }
+            : new { text = answer, tps = 0, ttft_ms = 800, error_after = 3 };
+        await using var stream = await Open(Directive.Message(script));
+        var events = await stream.ReadToEndAsync();
+
+        Assert.Contains(events, e => e.Type == "ping");
+        Assert.Equal(ending, events[^2].Type);
+        var shown = new StringBuilder();
+        foreach (var e in events.Where(e => !e.IsDoneMarker))
+        {
+            Assert.True(e.Json.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String,
+                $"a {e.Type} line has no string content: {e.Data}");
+            shown.Append(content.GetString());
+        }
+        Assert.Equal(ending == "done" ? answer : string.Concat(FakeText.Split(answer).Take(3)), shown.ToString());
+        Assert.False(events[^2].Json.TryGetProperty("is_end", out _), $"the end leaks is_end: {events[^2].Data}");
+    }
+
     private async Task<JsonElement> WaitForStatus(string conversationId, string status)
     {
         var deadline = DateTime.UtcNow.AddSeconds(5);

@@ -51,6 +51,8 @@ public sealed class AnswerRunTests : IAsyncLifetime
 
         public void Say(string text) => Updates.Writer.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, text));
 
+        public void Send(params AIContent[] contents) => Updates.Writer.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, contents));
+
         public void End(ChatFinishReason finish)
         {
             Updates.Writer.TryWrite(new ChatResponseUpdate
@@ -149,6 +151,95 @@ public sealed class AnswerRunTests : IAsyncLifetime
         Assert.Equal(new DoneEvent("user_stopped", new Usage(0, 0)), run.Log.ReadAfter(2).Events.Single().Event);
         Assert.Equal((MessageStatus.Stopped, "Début"), ((await Saved(run)).Status, (await Saved(run)).Content));
     }
+
+    [Fact]
+    public async Task Reasoning_streams_live_ends_when_the_answer_begins_and_is_saved_as_a_part_with_its_duration()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Send(new TextReasoningContent("Je pèse "));
+        await WaitForLog(run, 2);
+        client.Send(new TextReasoningContent("le pour et le contre."));
+        await WaitForLog(run, 3);
+        _clock.Advance(TimeSpan.FromSeconds(12));
+        // Anthropic signs the block once it is written: the signature closes it.
+        client.Send(new TextReasoningContent("") { ProtectedData = "sig-1" });
+        client.Say("Voici ");
+        client.Say("ma réponse.");
+        client.End(ChatFinishReason.Stop);
+        await run.Completion;
+
+        var events = run.Log.ReadAfter(0).Events.Select(e => e.Event).ToList();
+        Assert.Equal(["start", "reasoning", "reasoning", "reasoning_end", "delta", "delta", "done"], events.Select(TypeOf));
+        Assert.Equal(new ReasoningEndEvent(12_000), events[3]);
+        // A replay coalesces each run of deltas, reasoning and text alike.
+        Assert.Equal([new ReasoningEvent("Je pèse le pour et le contre."), new ReasoningEndEvent(12_000), new DeltaEvent("Voici ma réponse.")],
+            run.Log.ReadAfter(1, coalesce: true).Events.Select(e => e.Event).Take(3));
+
+        var saved = await Saved(run);
+        Assert.Equal("Voici ma réponse.", saved.Content);
+        var reasoning = Assert.IsType<ReasoningPart>(saved.Parts![0]);
+        Assert.Equal(("Je pèse le pour et le contre.", 12_000L), (reasoning.Text, reasoning.DurationMs!.Value));
+        Assert.Equal(new ReasoningOrigin(Providers.Anthropic, "sig-1"), reasoning.Origin);
+        Assert.Equal(new TextPart("Voici ma réponse."), saved.Parts[1]);
+        // Folding the events, as a follower does, gives what was saved (without what only the server keeps).
+        Assert.Equal(saved.Parts.Select(p => p is ReasoningPart r ? r with { Origin = null } : p), AnswerParts.Fold(events));
+    }
+
+    [Fact]
+    public async Task Stop_during_reasoning_keeps_what_was_thought_with_how_long_it_took()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Send(new TextReasoningContent("Première idée…"));
+        await WaitForLog(run, 2);
+        _clock.Advance(TimeSpan.FromMilliseconds(2500));
+        run.Stop(StopCause.User);
+        Assert.Equal(MessageStatus.Stopped, (await run.Completion).Status);
+
+        Assert.Equal(["start", "reasoning", "reasoning_end", "done"], run.Log.ReadAfter(0).Events.Select(e => TypeOf(e.Event)));
+        var saved = await Saved(run);
+        Assert.Equal("", saved.Content);
+        Assert.Equal(new ReasoningPart("Première idée…", 2500), Assert.Single(saved.Parts!));
+    }
+
+    [Fact]
+    public async Task A_redacted_block_is_a_reasoning_part_of_its_own_with_its_data_and_nothing_to_show()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Send(new TextReasoningContent("") { ProtectedData = "chiffré" });
+        client.Say("Réponse.");
+        client.End(ChatFinishReason.Stop);
+        await run.Completion;
+        var saved = await Saved(run);
+        var redacted = Assert.IsType<ReasoningPart>(saved.Parts![0]);
+        Assert.Equal(("", new ReasoningOrigin(Providers.Anthropic, "chiffré", Redacted: true)), (redacted.Text, redacted.Origin));
+        Assert.Equal("Réponse.", saved.Content);
+    }
+
+    [Fact]
+    public async Task Text_that_turns_out_to_be_reasoning_becomes_a_reasoning_part_and_the_answer_follows()
+    {
+        var client = new ScriptedClient();
+        var run = Run(client);
+        client.Say("Réfléchissons ");
+        await WaitForLog(run, 2);
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        client.Send(new TextContent("un peu."), new Therese.Server.Llm.Reasoning.TextWasReasoningContent(), new TextContent("Bonjour !"));
+        client.End(ChatFinishReason.Stop);
+        await run.Completion;
+
+        var events = run.Log.ReadAfter(0).Events.Select(e => e.Event).ToList();
+        Assert.Equal(["start", "delta", "delta", "text_was_reasoning", "delta", "done"], events.Select(TypeOf));
+        Assert.Equal(new TextWasReasoningEvent(3000), events[3]);
+        var saved = await Saved(run);
+        Assert.Equal("Bonjour !", saved.Content);
+        Assert.Equal([new ReasoningPart("Réfléchissons un peu.", 3000), new TextPart("Bonjour !")], saved.Parts!);
+        Assert.Equal(saved.Parts, AnswerParts.Fold(events));
+    }
+
+    private static string TypeOf(ChatEvent ev) => System.Text.Json.JsonSerializer.SerializeToElement(ev).GetProperty("type").GetString()!;
 
     [Fact]
     public async Task No_token_for_the_idle_timeout_ends_the_answer_with_timeout()
@@ -264,7 +355,7 @@ public sealed class AnswerLogTests
         var end = log.ReadAfter(5);
         Assert.True(end.Ended);
         Assert.Equal(6, end.Events.Single().Id);
-        Assert.Equal("Un deux trois quatre", log.Text);
+        Assert.Equal("Un deux trois quatre", MessageParts.TextOf(AnswerParts.Fold(log.ReadAfter(0).Events.Select(e => e.Event))));
         Assert.Throws<InvalidOperationException>(() => log.Append(new DeltaEvent("trop tard")));
     }
 

@@ -45,8 +45,8 @@ public sealed class MessageWriterTests : IAsyncLifetime
         var writes = new List<Task> { Answer("c1", "m1"), Answer("c2", "m2") };
         for (var i = 1; i <= 50; i++)
         {
-            writes.Add(_writer.SaveStreamingText("m1", $"texte {i}"));
-            writes.Add(_writer.SaveStreamingText("m2", $"autre {i}"));
+            writes.Add(_writer.SaveStreaming("m1", $"texte {i}", null));
+            writes.Add(_writer.SaveStreaming("m2", $"autre {i}", null));
         }
         await _writer.StartAsync(CancellationToken.None);
         await Task.WhenAll(writes);
@@ -63,7 +63,7 @@ public sealed class MessageWriterTests : IAsyncLifetime
         {
             _writer.Enqueue(db => db.Messages.Where(m => m.Id == "m1").ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Complete).SetProperty(m => m.Content, "fin"))),
-            _writer.SaveStreamingText("m1", "trop tard"),
+            _writer.SaveStreaming("m1", "trop tard", null),
         };
         await Task.WhenAll(late);
         Assert.Equal("fin", await Content("m1"));

@@ -343,6 +343,9 @@ namespace Therese.Server.Storage.Migrations.Postgres
                     b.Property<int?>("OutputTokens")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Parts")
+                        .HasColumnType("text");
+
                     b.Property<int>("Position")
                         .HasColumnType("integer");
 

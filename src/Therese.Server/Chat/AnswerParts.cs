@@ -1,0 +1,110 @@
+using System.Text;
+using Therese.Server.Conversations;
+
+namespace Therese.Server.Chat;
+
+/// <summary>
+/// The parts of one answer as its events build them: text deltas join the text part they follow, reasoning
+/// deltas the reasoning part in progress, and <c>reasoning_end</c> closes it. The page folds the same events the
+/// same way (web/src/stores/messageParts.ts), so what it shows live is what is saved.
+/// </summary>
+public sealed class AnswerParts
+{
+    private sealed class Part(MessagePart? done, bool reasoning)
+    {
+        public MessagePart? Done { get; set; } = done;
+        public bool Reasoning { get; set; } = reasoning;
+        public StringBuilder? Text { get; init; }
+        public long? DurationMs { get; set; }
+        public ReasoningOrigin? Origin { get; set; }
+
+        public MessagePart Build() => Done ?? (Reasoning
+            ? new ReasoningPart(Text!.ToString(), DurationMs) { Origin = Origin }
+            : new TextPart(Text!.ToString()));
+    }
+
+    private readonly List<Part> _parts = [];
+
+    public AnswerParts(IEnumerable<MessagePart>? start = null)
+    {
+        if (start is not null) Reset(start);
+    }
+
+    private void Reset(IEnumerable<MessagePart> parts)
+    {
+        _parts.Clear();
+        // Finished parts stay as they are (a continued answer's signed thinking keeps its signature);
+        // a last text part is reopened, since a continued answer appends to it.
+        foreach (var part in parts) _parts.Add(new Part(part, part is ReasoningPart));
+        if (_parts.Count > 0 && _parts[^1].Done is TextPart last) _parts[^1] = Open(last.Text, reasoning: false);
+    }
+
+    private static Part Open(string text, bool reasoning) => new(null, reasoning) { Text = new StringBuilder(text) };
+
+    /// <summary>Whether the last part is answer text still being written.</summary>
+    public bool Writing => _parts.Count > 0 && _parts[^1] is { Done: null, Reasoning: false };
+
+    /// <summary>Whether reasoning is in progress (started and not ended).</summary>
+    public bool Reasoning => _parts.Count > 0 && _parts[^1] is { Done: null, Reasoning: true, DurationMs: null };
+
+    public void Apply(ChatEvent ev)
+    {
+        switch (ev)
+        {
+            case StartEvent start:
+                Reset(start.Parts ?? (start.Content.Length == 0 ? [] : [new TextPart(start.Content)]));
+                break;
+            case DeltaEvent delta:
+                if (_parts.Count > 0 && _parts[^1] is { Done: null, Reasoning: false } text) text.Text!.Append(delta.Content);
+                else _parts.Add(Open(delta.Content, reasoning: false));
+                break;
+            case ReasoningEvent reasoning:
+                if (Reasoning) _parts[^1].Text!.Append(reasoning.Reasoning);
+                else _parts.Add(Open(reasoning.Reasoning, reasoning: true));
+                break;
+            case ReasoningEndEvent end:
+                if (Reasoning) _parts[^1].DurationMs = end.DurationMs;
+                break;
+            case TextWasReasoningEvent moved:
+                if (_parts.Count > 0 && _parts[^1] is { Done: null, Reasoning: false } shown)
+                {
+                    shown.Reasoning = true;
+                    shown.DurationMs = moved.DurationMs;
+                }
+                break;
+        }
+    }
+
+    /// <summary>The provider's signature (or redacted data) of the reasoning block just written.</summary>
+    public void Sign(ReasoningOrigin origin)
+    {
+        var last = _parts.LastOrDefault(p => p.Done is null && p.Reasoning);
+        if (last is not null) last.Origin = origin;
+    }
+
+    public IReadOnlyList<MessagePart> Build() => [.. _parts.Select(p => p.Build())];
+
+    /// <summary>The answer text alone: the text parts, joined.</summary>
+    public string Text
+    {
+        get
+        {
+            var text = new StringBuilder();
+            foreach (var part in _parts)
+            {
+                if (part.Reasoning) continue;
+                if (part.Done is TextPart done) text.Append(done.Text);
+                else text.Append(part.Text);
+            }
+            return text.ToString();
+        }
+    }
+
+    /// <summary>Folds an answer's events (from its start) into its parts.</summary>
+    public static IReadOnlyList<MessagePart> Fold(IEnumerable<ChatEvent> events)
+    {
+        var parts = new AnswerParts();
+        foreach (var ev in events) parts.Apply(ev);
+        return parts.Build();
+    }
+}
