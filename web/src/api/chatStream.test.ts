@@ -135,6 +135,28 @@ describe('streamChat', () => {
     expect((await collectError(sseResponse(sseBody([{ type: 'error', error: 'x' }])))).code).toBe('malformed_stream');
   });
 
+  it('yields reasoning events, and the parts a start carries', async () => {
+    const events = await collect(
+      sseResponse(
+        sseBody([
+          { type: 'start', content: 'Déjà', conversation_id: 'c1', message_id: 'm2', parts: [{ type: 'reasoning', text: 'Avant', duration_ms: 40 }, { type: 'text', text: 'Déjà' }] },
+          { type: 'reasoning', reasoning: 'Je pense', content: '' },
+          { type: 'reasoning_end', duration_ms: 1200, content: '' },
+          { type: 'text_was_reasoning', duration_ms: 300, content: '' },
+          { type: 'done', content: '', stop_reason: 'end_turn' },
+        ]),
+      ),
+    );
+    expect(events[0]).toMatchObject({ parts: [{ type: 'reasoning', text: 'Avant', duration_ms: 40 }, { type: 'text', text: 'Déjà' }] });
+    expect(events.slice(1, 4)).toEqual([
+      { type: 'reasoning', reasoning: 'Je pense' },
+      { type: 'reasoning_end', duration_ms: 1200 },
+      { type: 'text_was_reasoning', duration_ms: 300 },
+    ]);
+    expect((await collectError(sseResponse(sseBody([{ type: 'reasoning' }])))).code).toBe('malformed_stream');
+    expect((await collectError(sseResponse(sseBody([{ type: 'reasoning_end' }])))).code).toBe('malformed_stream');
+  });
+
   it('raises a typed error when the stream ends without [DONE]', async () => {
     const error = await collectError(sseResponse(sseBody([{ type: 'delta', content: 'a' }], { done: false })));
     expect(error.code).toBe('stream_incomplete');

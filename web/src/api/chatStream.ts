@@ -1,4 +1,5 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { partsFrom, type MessagePart } from '../stores/messageParts';
 import { ApiError, errorFromResponse, isAbortError, messages } from './errors';
 
 export interface ChatRequest {
@@ -14,10 +15,18 @@ export interface Usage {
   output_tokens: number;
 }
 
-/** Mirrors the server's `ChatEvent` records (src/Therese.Server/Chat/ChatEvent.cs). */
+/**
+ * Mirrors the server's `ChatEvent` records (src/Therese.Server/Chat/ChatEvent.cs). Every data line also carries
+ * `content`, the answer text it adds (`""` for most), for clients that know only text.
+ */
 export type ChatStreamEvent =
-  | { type: 'start'; conversation_id: string; message_id: string; user_message_id?: string; content: string; conversation_title?: string }
+  /** `parts`: what the answer starts from (a continued or a saved one); its text alone when absent. */
+  | { type: 'start'; conversation_id: string; message_id: string; user_message_id?: string; content: string; conversation_title?: string; parts?: MessagePart[] }
   | { type: 'delta'; content: string }
+  | { type: 'reasoning'; reasoning: string }
+  | { type: 'reasoning_end'; duration_ms: number }
+  /** The text shown since the last reasoning (or the start) was reasoning: it becomes a reasoning part. */
+  | { type: 'text_was_reasoning'; duration_ms: number }
   | { type: 'ping' }
   | { type: 'loading' }
   | { type: 'done'; stop_reason: string | null; usage?: Usage }
@@ -112,7 +121,7 @@ export function parseEvent(data: string): ChatStreamEvent {
   const event = raw as Record<string, unknown>;
 
   switch (event.type) {
-    case 'start':
+    case 'start': {
       if (typeof event.conversation_id !== 'string' || typeof event.message_id !== 'string')
         throw malformed('début de réponse incomplet');
       return {
@@ -122,10 +131,19 @@ export function parseEvent(data: string): ChatStreamEvent {
         user_message_id: typeof event.user_message_id === 'string' ? event.user_message_id : undefined,
         content: typeof event.content === 'string' ? event.content : '',
         ...(typeof event.conversation_title === 'string' ? { conversation_title: event.conversation_title } : {}),
+        parts: partsFrom(event.parts, typeof event.content === 'string' ? event.content : ''),
       };
+    }
     case 'delta':
       if (typeof event.content !== 'string') throw malformed('fragment de texte manquant');
       return { type: 'delta', content: event.content };
+    case 'reasoning':
+      if (typeof event.reasoning !== 'string') throw malformed('fragment de réflexion manquant');
+      return { type: 'reasoning', reasoning: event.reasoning };
+    case 'reasoning_end':
+    case 'text_was_reasoning':
+      if (typeof event.duration_ms !== 'number') throw malformed('durée de réflexion manquante');
+      return { type: event.type, duration_ms: event.duration_ms };
     case 'ping':
       return { type: 'ping' };
     case 'loading':

@@ -1,3 +1,4 @@
+import type { MessagePart } from '../stores/messageParts';
 import { defaultFetch, jsonBody, requestJson as request } from './http';
 
 export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'error' | 'interrupted';
@@ -6,7 +7,13 @@ export interface ConversationMessage {
   id: string;
   conversation_id: string;
   role: 'user' | 'assistant';
+  /** The answer text alone. */
   content: string;
+  /** Everything in order: reasoning, text… (absent from older servers: then `content` is all there is). */
+  parts?: MessagePart[];
+  /** All the reasoning, and how long it took in all; null when the model did not reason. */
+  reasoning?: string | null;
+  reasoning_ms?: number | null;
   status: MessageStatus;
   stop_reason: string | null;
   input_tokens: number | null;

@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatStreamEvent, StreamItem, Usage } from '../api/chatStream';
 import { ApiError, isAbortError } from '../api/errors';
+import { pushOp, textParts, type MessagePart, type PartOp } from './messageParts';
 
 type StartEvent = Extract<ChatStreamEvent, { type: 'start' }>;
 
@@ -23,10 +24,10 @@ export interface SessionHandlers {
   /** The server named the answer (and, for a new conversation, the conversation). */
   onStart: (event: StartEvent) => void;
   /**
-   * At most once per animation frame: `reset` replaces the text (a start, or a replay from the
-   * database), then `append` is added. End, Stop and errors deliver what is pending at once.
+   * At most once per animation frame: `reset` replaces the parts (a start, or a replay from the
+   * database), then `ops` apply, in order. End, Stop and errors deliver what is pending at once.
    */
-  onText: (reset: string | null, append: string) => void;
+  onParts: (reset: MessagePart[] | null, ops: PartOp[]) => void;
   /** A local model is loading before its first token. */
   onLoading: () => void;
   /** The connection dropped and the session is following the answer again (or has just caught up). */
@@ -77,19 +78,19 @@ export function openAnswerSession(
   let ended = false;
   let stopping = false;
   let controller = new AbortController();
-  let pending = '';
-  let reset: string | null = null;
+  let pending: PartOp[] = [];
+  let reset: MessagePart[] | null = null;
   let frame: number | null = null;
   let stopTimer: unknown = null;
 
   const flush = () => {
     if (frame !== null) deps.cancelFrame(frame);
     frame = null;
-    if (pending === '' && reset === null) return;
-    const [r, text] = [reset, pending];
+    if (pending.length === 0 && reset === null) return;
+    const [r, ops] = [reset, pending];
     reset = null;
-    pending = '';
-    on.onText(r, text);
+    pending = [];
+    on.onParts(r, ops);
   };
   const schedule = () => {
     if (frame === null) frame = deps.requestFrame(flush);
@@ -122,13 +123,24 @@ export function openAnswerSession(
           requestStop();
           return;
         }
-        pending = '';
-        reset = event.content;
+        pending = [];
+        reset = event.parts ?? textParts(event.content);
         schedule();
         break;
       case 'delta':
         if (stopping) return;
-        pending += event.content;
+        pushOp(pending, { op: 'text', text: event.content });
+        schedule();
+        break;
+      case 'reasoning':
+        if (stopping) return;
+        pushOp(pending, { op: 'reasoning', text: event.reasoning });
+        schedule();
+        break;
+      case 'reasoning_end':
+      case 'text_was_reasoning':
+        if (stopping) return;
+        pending.push({ op: event.type, duration_ms: event.duration_ms });
         schedule();
         break;
       case 'loading':

@@ -175,6 +175,59 @@ describe('chatStore', () => {
     expect(frames.scheduled).toBe(0);
   });
 
+  it('folds reasoning then text into ordered parts, one store update per frame, content the answer alone', async () => {
+    const { store, frames, streams } = setup();
+    const sending = store.getState().send('Réfléchis');
+    streams[0].push(start(), { type: 'reasoning', reasoning: 'Je ' }, { type: 'reasoning', reasoning: 'pèse.' });
+    await flushPromises();
+    frames.tick();
+    // « THÉRÈSE réfléchit... » goes with the first reasoning token: the answer is streaming.
+    expect(store.getState().status).toBe('streaming');
+    expect(store.getState().messages[1]).toMatchObject({ content: '', parts: [{ type: 'reasoning', text: 'Je pèse.', duration_ms: null }] });
+
+    streams[0].push({ type: 'reasoning_end', duration_ms: 12000 }, delta('Voici'), delta(' tout.'), done);
+    streams[0].end();
+    await sending;
+    expect(store.getState().messages[1]).toMatchObject({
+      content: 'Voici tout.',
+      status: 'complete',
+      parts: [
+        { type: 'reasoning', text: 'Je pèse.', duration_ms: 12000 },
+        { type: 'text', text: 'Voici tout.' },
+      ],
+    });
+  });
+
+  it('stop() during reasoning keeps what was thought, ended, with how long it lasted', async () => {
+    const { store, streams } = setup();
+    const sending = store.getState().send('Réfléchis');
+    streams[0].push(start('conv-1', '', 'srv-think'), { type: 'reasoning', reasoning: 'Première idée' });
+    await flushPromises();
+    store.getState().stop();
+    const answer = store.getState().messages[1];
+    expect(answer).toMatchObject({ status: 'stopped', content: '' });
+    expect(answer.parts).toHaveLength(1);
+    expect(answer.parts![0]).toMatchObject({ type: 'reasoning', text: 'Première idée' });
+    expect((answer.parts![0] as { duration_ms: number | null }).duration_ms).toEqual(expect.any(Number));
+    streams[0].end();
+    await sending;
+  });
+
+  it('text that was reasoning becomes a reasoning part when the server says so', async () => {
+    const { store, streams } = setup();
+    const sending = store.getState().send('x');
+    streams[0].push(start(), delta('Hmm, voyons.'), { type: 'text_was_reasoning', duration_ms: 800 }, delta('Bonjour !'), done);
+    streams[0].end();
+    await sending;
+    expect(store.getState().messages[1]).toMatchObject({
+      content: 'Bonjour !',
+      parts: [
+        { type: 'reasoning', text: 'Hmm, voyons.', duration_ms: 800 },
+        { type: 'text', text: 'Bonjour !' },
+      ],
+    });
+  });
+
   it('flushes synchronously on done, without waiting for a frame', async () => {
     const { store, frames, streams } = setup();
     const sending = store.getState().send('x');

@@ -3,6 +3,7 @@ import { followAnswer, stopAnswer, streamChat, type ChatRequest, type ChatStream
 import { getConversation, listVersions, showVersion, type Conversation, type ConversationMessage, type MessageStatus } from '../api/conversations';
 import { ApiError, isAbortError } from '../api/errors';
 import { openAnswerSession, type AnswerSession, type SessionDeps } from './answerSession';
+import { answerText, applyOps, isReasoning, partsFrom, type MessagePart } from './messageParts';
 import { answerChannel, type AnswerAnnouncement, type AnswerChannel } from './answerChannel';
 
 export type { MessageStatus } from '../api/conversations';
@@ -13,7 +14,10 @@ export type LoadState = 'idle' | 'loading' | 'ready' | 'not_found' | 'error';
 export interface ChatMessage {
   id: string;
   role: 'user' | 'assistant';
+  /** The answer text alone (the text parts, joined). */
   content: string;
+  /** Everything in order: reasoning, text…; absent when the message is its text alone. */
+  parts?: MessagePart[];
   status: MessageStatus;
   error?: { code: string; message: string };
   usage?: Usage;
@@ -96,6 +100,7 @@ export function fromSaved(message: ConversationMessage): ChatMessage {
     id: message.id,
     role: message.role,
     content: message.content,
+    parts: partsFrom(message.parts, message.content),
     status: message.status,
     saved: true,
   };
@@ -132,6 +137,8 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       new Promise<boolean>((resolve) => {
         let messageId = localId;
         const token = loadToken;
+        // When the reasoning being shown began (this page's clock), should the answer end before the server's reasoning_end.
+        let reasoningSince = performance.now();
         const mine = openAnswerSession(source, deps, {
           onStart: (event) => {
             // Even after a Stop, the names count: the next message goes to this conversation.
@@ -149,13 +156,17 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
             }));
             if ('request' in source) deps.channel?.announce(started(event, userContent));
           },
-          onText: (reset, append) => {
+          onParts: (reset, ops) => {
             if (session !== mine) return;
             set((state) => ({
-              status: state.status === 'waiting' && (append !== '' || (reset ?? '') !== '') ? 'streaming' : state.status,
-              messages: state.messages.map((m) =>
-                m.id === messageId ? { ...m, content: (reset ?? m.content) + append, loadingModel: false } : m,
-              ),
+              messages: state.messages.map((m) => {
+                if (m.id !== messageId) return m;
+                const before = reset ?? m.parts ?? [];
+                const parts = applyOps(before, ops);
+                if (isReasoning(parts) && !isReasoning(before)) reasoningSince = performance.now();
+                return { ...m, parts, content: answerText(parts), loadingModel: false };
+              }),
+              status: state.status === 'waiting' && (ops.length > 0 || (reset?.length ?? 0) > 0) ? 'streaming' : state.status,
             }));
           },
           onLoading: () => {
@@ -167,6 +178,10 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
           onEnd: (end) => {
             if (session === mine) {
               const patch: Partial<ChatMessage> = { status: end.status, loadingModel: false };
+              // Stopped (or cut) while reasoning: what was thought stays, with how long it took, as the server saves it.
+              const shown = get().messages.find((m) => m.id === messageId)?.parts;
+              if (shown && isReasoning(shown))
+                patch.parts = applyOps(shown, [{ op: 'reasoning_end', duration_ms: Math.round(performance.now() - reasoningSince) }]);
               if ('usage' in end && end.usage) patch.usage = end.usage;
               if ('error' in end) patch.error = end.error;
               patchMessage(messageId, () => patch);
@@ -222,7 +237,7 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
     const attachIfLive = () => {
       const last = get().messages.at(-1);
       if (!last || last.role !== 'assistant' || last.status !== 'streaming' || session) return;
-      set({ status: last.content === '' ? 'waiting' : 'streaming' });
+      set({ status: last.content === '' && !last.parts?.length ? 'waiting' : 'streaming' });
       void follow({ follow: last.id }, last.id);
     };
 
@@ -291,7 +306,7 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
         const lastUser = messages.findLast((m) => m.role === 'user');
         if (!lastUser) return;
         // A failed answer with no text is just noise; one with text stays, marked, above the new one.
-        if (failed && failed.content === '') set({ messages: messages.slice(0, -1) });
+        if (failed && failed.content === '' && !failed.parts?.length) set({ messages: messages.slice(0, -1) });
         const answerId = startAnswer(null);
         lastRequest = withConversation({ content: lastUser.content });
         await follow({ request: lastRequest }, answerId);

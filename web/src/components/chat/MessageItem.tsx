@@ -1,7 +1,9 @@
 import { memo } from 'react';
 import { navigate, settingsPath } from '../../router/router';
 import type { ChatMessage } from '../../stores/chatStore';
+import { textParts, type MessagePart } from '../../stores/messageParts';
 import { Markdown } from './Markdown';
+import { ReasoningBlock } from './ReasoningBlock';
 import { MessageActions } from './MessageActions';
 
 export const notConfiguredHint = 'Choisissez le modèle qui répondra dans les Réglages ; aucun redémarrage n’est nécessaire.';
@@ -28,6 +30,7 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
   }
 
   const streaming = message.status === 'streaming';
+  const pieces = piecesOf(message.parts ?? textParts(message.content));
   return (
     <article
       data-testid="message-assistant"
@@ -35,11 +38,24 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
       aria-busy={streaming}
       className="group min-w-0"
     >
-      {message.content !== '' && (
-        <div data-testid="message-content" className="break-words">
-          <Markdown text={message.content} streaming={streaming} />
-        </div>
-      )}
+      {pieces.map((piece, i) => {
+        const last = i === pieces.length - 1;
+        if (piece.kind === 'reasoning')
+          return (
+            <ReasoningBlock
+              key={`r${i}`}
+              viewKey={`${message.id}:${i}`}
+              text={piece.text}
+              durationMs={piece.durationMs}
+              live={streaming && last}
+            />
+          );
+        return (
+          <div key={`t${i}`} data-testid="message-content" className="break-words">
+            <Markdown text={piece.text} streaming={streaming && last} />
+          </div>
+        );
+      })}
       <StatusNote message={message} onRetry={onRetry} />
       {!streaming && (
         <MessageActions message={message} onRegenerate={onRegenerate} onContinue={onContinue} onBrowseVersion={onBrowseVersion} />
@@ -91,4 +107,28 @@ function StatusNote({ message, onRetry }: MessageItemProps) {
     default:
       return null;
   }
+}
+
+type Piece = { kind: 'text'; text: string } | { kind: 'reasoning'; text: string; durationMs: number | null };
+
+/**
+ * What an answer shows, in order: its text, and one « Réflexion » block for each run of reasoning (Claude may
+ * think in several signed blocks in a row: the person sees one). Empty text parts show nothing.
+ */
+export function piecesOf(parts: readonly MessagePart[]): Piece[] {
+  const pieces: Piece[] = [];
+  for (const part of parts) {
+    const last = pieces.at(-1);
+    if (part.type === 'reasoning') {
+      if (last?.kind === 'reasoning') {
+        last.text = [last.text, part.text].filter((t) => t !== '').join('\n\n');
+        last.durationMs = last.durationMs === null && part.duration_ms === null ? null : (last.durationMs ?? 0) + (part.duration_ms ?? 0);
+      } else {
+        pieces.push({ kind: 'reasoning', text: part.text, durationMs: part.duration_ms });
+      }
+    } else if (part.text !== '') {
+      pieces.push({ kind: 'text', text: part.text });
+    }
+  }
+  return pieces;
 }

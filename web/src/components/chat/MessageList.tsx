@@ -140,7 +140,8 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
   }, [focusIndex, focusId, messages.length, windowSize, onFocused]);
 
   const last = messages.at(-1);
-  const waiting = last?.role === 'assistant' && last.status === 'streaming' && last.content === '';
+  // « THÉRÈSE réfléchit... » until the first reasoning or answer token.
+  const waiting = last?.role === 'assistant' && last.status === 'streaming' && last.content === '' && !last.parts?.length;
   const shown = start === 0 ? messages : messages.slice(start);
 
   return (
