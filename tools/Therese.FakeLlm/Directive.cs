@@ -11,7 +11,11 @@ internal sealed class Directive
     [
         "text", "tokens", "markdown", "tps", "ttft_ms", "status", "retry_after", "error_after", "error_type",
         "drop_after", "stall_after", "split_utf8", "times", "stop_reason", "malformed_after", "hang", "chars",
+        "thinking", "thinking_tokens", "reasoning", "redacted", "chunk_chars",
     ];
+
+    /// <summary>Where an OpenAI-compatible answer puts its reasoning (<c>reasoning</c> field of the directive).</summary>
+    public static readonly IReadOnlyList<string> ReasoningFormats = ["reasoning_content", "reasoning", "think_tags", "think_close"];
 
     public required string Raw { get; init; }
     public string? Text { get; init; }
@@ -31,6 +35,16 @@ internal sealed class Directive
     public int? MalformedAfter { get; init; }
     public bool Hang { get; init; }
     public int? Chars { get; init; }
+    /// <summary>The model thinks this text first (split like <see cref="Text"/>).</summary>
+    public string? Thinking { get; init; }
+    /// <summary>The model thinks <c>FakeText.Tokens(n)</c> first.</summary>
+    public int? ThinkingTokens { get; init; }
+    /// <summary>OpenAI-compatible only: reasoning_content (default), reasoning, think_tags (inline &lt;think&gt;…&lt;/think&gt;), think_close (only the closing tag, the template opened it).</summary>
+    public string? Reasoning { get; init; }
+    /// <summary>Anthropic only: a redacted_thinking block comes first.</summary>
+    public bool Redacted { get; init; }
+    /// <summary>Split the answer (and the thinking) into chunks of this many characters instead of words: tags cut anywhere.</summary>
+    public int? ChunkChars { get; init; }
 
     public bool HasFailure => Status is not null || ErrorAfter is not null || DropAfter is not null || StallAfter is not null
         || MalformedAfter is not null || Hang;
@@ -82,6 +96,13 @@ internal sealed class Directive
                 MalformedAfter = Int(root, "malformed_after"),
                 Hang = Bool(root, "hang"),
                 Chars = Int(root, "chars"),
+                Thinking = Str(root, "thinking"),
+                ThinkingTokens = Int(root, "thinking_tokens"),
+                Reasoning = Str(root, "reasoning") is { } format
+                    ? ReasoningFormats.Contains(format) ? format : throw new FormatException($"::fake field 'reasoning' must be one of {string.Join(", ", ReasoningFormats)}")
+                    : null,
+                Redacted = Bool(root, "redacted"),
+                ChunkChars = Int(root, "chunk_chars") is { } n ? n > 0 ? n : throw new FormatException("::fake field 'chunk_chars' must be positive") : null,
             };
         }
     }

@@ -104,6 +104,7 @@ internal static class FakeEngine
             using var doc = await JsonDocument.ParseAsync(ctx.Request.Body, cancellationToken: aborted);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new JsonException("The body must be a JSON object.");
             req = wire.Parse(doc.RootElement);
+            log.Body = doc.RootElement.GetRawText();
         }
         catch (JsonException ex)
         {
@@ -114,6 +115,8 @@ internal static class FakeEngine
         log.System = req.System;
         log.Messages = req.Messages;
         log.MaxTokens = req.MaxTokens;
+        log.Thinking = req.Thinking;
+        log.ReasoningEffort = req.ReasoningEffort;
         wire.Model = req.Model ?? "fake-model";
         wire.InputTokens = req.InputTokens;
         wire.IncludeUsage = req.IncludeUsage;
@@ -135,6 +138,11 @@ internal static class FakeEngine
         if (req.Model?.StartsWith(UnknownModelPrefix, StringComparison.Ordinal) == true)
         {
             await HttpErrorAsync(ctx, wire, log, 404, null, $"model: {req.Model}", 0);
+            return;
+        }
+        if (Refusal(req) is { } refused)
+        {
+            await HttpErrorAsync(ctx, wire, log, 400, null, refused, 0);
             return;
         }
 
@@ -165,19 +173,14 @@ internal static class FakeEngine
             return;
         }
 
-        IReadOnlyList<string> tokens = d switch
-        {
-            { Text: { } t } => FakeText.Split(t),
-            { Tokens: int n } => FakeText.Tokens(n, d.Markdown),
-            { Chars: int c } => FakeText.OfLength(c, d.Markdown),
-            _ => FakeText.Split(DefaultAnswer(lastUser)),
-        };
+        var plan = Plan(d, lastUser, wire);
         var stopReason = d?.StopReason ?? "end_turn";
-        if (req.MaxTokens is > 0 and var max && tokens.Count > max)
+        if (req.MaxTokens is > 0 and var max && plan.Tokens > max)
         {
-            tokens = tokens.Take(max).ToArray();
+            plan = plan.Take(max);
             stopReason = "max_tokens";
         }
+        var tokens = plan.Flat;
 
         var tps = d?.Tps ?? DefaultTps;
         var ttft = TimeSpan.FromMilliseconds(d?.TtftMs ?? DefaultTtftMs);
@@ -201,7 +204,7 @@ internal static class FakeEngine
                 await HttpErrorAsync(ctx, wire, log, st, d.ErrorType, "Fake error requested by the ::fake directive (error_after on a non-streaming request)", d.RetryAfter);
                 return;
             }
-            var body = wire.NonStream(string.Concat(tokens), stopReason, tokens.Count);
+            var body = wire.NonStream(plan.ThinkingText, plan.Text, stopReason, tokens.Count);
             resp.StatusCode = 200;
             resp.ContentType = "application/json";
             await resp.Body.WriteAsync(Encoding.UTF8.GetBytes(body), aborted);
@@ -214,9 +217,13 @@ internal static class FakeEngine
         resp.ContentType = "text/event-stream; charset=utf-8";
         resp.Headers.CacheControl = "no-cache, no-transform";
         resp.Headers["X-Accel-Buffering"] = "no";
-        await WriteAsync(resp, wire.StreamStart(), false, aborted);
+        await WriteAsync(resp, wire.StreamStart(plan.Blocks[0].Kind), false, aborted);
+
+        string Open(int b) => wire.BlockStart(plan.Blocks[b].Kind, b, plan.Blocks[b].Kind == BlockKind.RedactedThinking ? RedactedData : null);
+        string Close(int b) => wire.BlockEnd(plan.Blocks[b].Kind, b, plan.Blocks[b].Kind == BlockKind.Thinking ? Wire.SignatureOf(plan.Blocks[b].Text) : null);
 
         var sw = Stopwatch.StartNew();
+        var block = -1;
         for (var k = 0; ; k++)
         {
             if (errorAfter == k)
@@ -247,11 +254,138 @@ internal static class FakeEngine
                 var wait = due - sw.Elapsed;
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, aborted);
             }
-            await WriteAsync(resp, wire.TokenEvent(tokens[k]), split, aborted);
+            var (kind, index, text) = tokens[k];
+            if (index != block)
+            {
+                // The blocks before this token's close (a redacted one, which has no token, opens and closes here),
+                // and its own opens: the first block opened with the preamble, unless it was redacted.
+                var switching = new StringBuilder();
+                for (var b = Math.Max(block, 0); b < index; b++)
+                {
+                    if (b == 0 && block < 0 && plan.Blocks[0].Kind == BlockKind.RedactedThinking) switching.Append(Open(0));
+                    switching.Append(Close(b)).Append(Open(b + 1));
+                }
+                if (switching.Length > 0) await WriteAsync(resp, switching.ToString(), false, aborted);
+                block = index;
+            }
+            await WriteAsync(resp, wire.Delta(kind, index, text), split, aborted);
             log.TokenWritten();
         }
+        var last = Math.Max(block, 0);
+        await WriteAsync(resp, (block < 0 && plan.Blocks[0].Kind == BlockKind.RedactedThinking ? Open(0) : "") + Close(last), false, aborted);
         await WriteAsync(resp, wire.StreamEnd(stopReason, tokens.Count), false, aborted);
         log.Complete("completed");
+    }
+
+    /// <summary>The data of the redacted_thinking block a <c>redacted</c> directive sends (opaque, as Anthropic's).</summary>
+    internal const string RedactedData = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj8ISjAk";
+
+    /// <summary>Models whose name starts with this cannot think: asking them to is a 400, as Ollama answers.</summary>
+    internal const string NoThinkingModelPrefix = "nothink-";
+
+    private static readonly HashSet<string> Efforts = ["none", "minimal", "low", "medium", "high"];
+
+    /// <summary>
+    /// What the real services refuse in a request that THÉRÈSE builds: thinking asked of a model that cannot think,
+    /// a thinking budget outside Anthropic's rules, an effort Ollama does not know, a thinking block sent back altered.
+    /// </summary>
+    private static string? Refusal(ParsedRequest req)
+    {
+        var noThinking = req.Model?.StartsWith(NoThinkingModelPrefix, StringComparison.Ordinal) == true;
+        if (req.Thinking is { } thinkingJson)
+        {
+            using var thinking = JsonDocument.Parse(thinkingJson);
+            var type = thinking.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+            if (noThinking && type is "enabled" or "adaptive") return $"\"{req.Model}\" does not support thinking";
+            if (type == "enabled")
+            {
+                var budget = thinking.RootElement.TryGetProperty("budget_tokens", out var b) && b.TryGetInt32(out var n) ? n : 0;
+                if (budget < 1024) return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+                if (req.MaxTokens is { } max && budget >= max) return "`max_tokens` must be greater than `thinking.budget_tokens`";
+            }
+        }
+        if (req.ReasoningEffort is { } effort)
+        {
+            if (noThinking) return $"\"{req.Model}\" does not support thinking";
+            if (!Efforts.Contains(effort)) return $"invalid reasoning value: '{effort}' (must be \"high\", \"medium\", \"low\", or \"none\")";
+        }
+        for (var m = 0; m < req.Messages.Count; m++)
+        {
+            var blocks = req.Messages[m].Blocks;
+            for (var i = 0; i < blocks.Count; i++)
+                if (blocks[i] is { Type: "thinking" } block && block.Signature != Wire.SignatureOf(block.Text ?? ""))
+                    return $"messages.{m}.content.{i}: Invalid `signature` in `thinking` block";
+        }
+        return null;
+    }
+
+    /// <summary>The answer's blocks: its thinking (Anthropic: a redacted block first when asked), then its text.</summary>
+    private static AnswerPlan Plan(Directive? d, string? lastUser, Wire wire)
+    {
+        IReadOnlyList<string> Split(string text) => d?.ChunkChars is { } n ? FakeText.Chunks(text, n) : FakeText.Split(text);
+        var text = d switch
+        {
+            { Text: { } t } => t,
+            { Tokens: int n } => FakeText.Text(n, d.Markdown),
+            { Chars: int c } => string.Concat(FakeText.OfLength(c, d.Markdown)),
+            _ => DefaultAnswer(lastUser),
+        };
+        IReadOnlyList<string> textTokens = d switch
+        {
+            { Text: not null } or { ChunkChars: not null } => Split(text),
+            { Tokens: int n } => FakeText.Tokens(n, d.Markdown),
+            { Chars: int c } => FakeText.OfLength(c, d.Markdown),
+            _ => Split(text),
+        };
+        var thinking = d?.Thinking ?? (d?.ThinkingTokens is int count ? FakeText.Text(count) : null);
+        var blocks = new List<PlannedBlock>();
+        if (wire is OpenAiWire openAi)
+        {
+            var format = d?.Reasoning ?? "reasoning_content";
+            openAi.ReasoningField = format == "reasoning" ? ReasoningField.Reasoning : ReasoningField.ReasoningContent;
+            if (thinking is not null && format is "think_tags" or "think_close")
+            {
+                // Inline: the reasoning is text, between tags (or after a tag the chat template wrote in the prompt).
+                var inline = (format == "think_tags" ? "<think>" : "") + thinking + "</think>" + text;
+                return new AnswerPlan([new PlannedBlock(BlockKind.Text, inline, Split(inline))]);
+            }
+        }
+        else if (d?.Redacted == true)
+        {
+            blocks.Add(new PlannedBlock(BlockKind.RedactedThinking, "", []));
+        }
+        if (thinking is not null) blocks.Add(new PlannedBlock(BlockKind.Thinking, thinking, Split(thinking)));
+        blocks.Add(new PlannedBlock(BlockKind.Text, text, textTokens));
+        return new AnswerPlan(blocks);
+    }
+
+    private sealed record PlannedBlock(BlockKind Kind, string Text, IReadOnlyList<string> Tokens);
+
+    /// <summary>The blocks of an answer, and its tokens in order with the block each belongs to.</summary>
+    private sealed record AnswerPlan(IReadOnlyList<PlannedBlock> Blocks)
+    {
+        public IReadOnlyList<(BlockKind Kind, int Index, string Text)> Flat { get; } =
+            [.. Blocks.SelectMany((b, i) => b.Tokens.Select(t => (b.Kind, i, t)))];
+
+        public int Tokens => Flat.Count;
+
+        public string? ThinkingText => Blocks.FirstOrDefault(b => b.Kind == BlockKind.Thinking)?.Text;
+
+        public string Text => string.Concat(Blocks.Where(b => b.Kind == BlockKind.Text).SelectMany(b => b.Tokens));
+
+        /// <summary>The first <paramref name="count"/> tokens (max_tokens): later blocks go, the one cut keeps its start.</summary>
+        public AnswerPlan Take(int count)
+        {
+            var kept = new List<PlannedBlock>();
+            foreach (var b in Blocks)
+            {
+                if (count <= 0 && b.Tokens.Count > 0) break;
+                var tokens = b.Tokens.Take(count).ToArray();
+                kept.Add(b with { Tokens = tokens, Text = b.Kind == BlockKind.Thinking ? string.Concat(tokens) : b.Text });
+                count -= tokens.Length;
+            }
+            return new AnswerPlan(kept);
+        }
     }
 
     private static string ErrorMessage(string type) => type switch

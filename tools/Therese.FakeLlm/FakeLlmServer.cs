@@ -145,9 +145,17 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <summary>A models list that both the OpenAI (object/owned_by) and the Anthropic (type/display_name) shapes accept.</summary>
     private static string ModelsJson()
     {
-        static string Model(string id, string name) =>
-            $"{{\"id\":{Js.S(id)},\"object\":\"model\",\"type\":\"model\",\"created\":1735689600,\"owned_by\":\"therese\",\"display_name\":{Js.S(name)},\"created_at\":\"2025-01-01T00:00:00Z\"}}";
-        return $"{{\"object\":\"list\",\"data\":[{Model("fake-model", "THÉRÈSE fake model")},{Model("fake-model-fast", "THÉRÈSE fake model (fast)")}],\"has_more\":false,\"first_id\":\"fake-model\",\"last_id\":\"fake-model-fast\"}}";
+        static object Model(string id, string name) => new Dictionary<string, object>
+        {
+            ["id"] = id, ["object"] = "model", ["type"] = "model", ["created"] = 1735689600, ["owned_by"] = "therese",
+            ["display_name"] = name, ["created_at"] = "2025-01-01T00:00:00Z",
+        };
+        return System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["object"] = "list",
+            ["data"] = new[] { Model("fake-model", "THÉRÈSE fake model"), Model("fake-model-fast", "THÉRÈSE fake model (fast)") },
+            ["has_more"] = false, ["first_id"] = "fake-model", ["last_id"] = "fake-model-fast",
+        }, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     private const string Description =

@@ -2,8 +2,28 @@ using System.Text.Json.Serialization;
 
 namespace Therese.FakeLlm;
 
-/// <summary>One chat message as the fake provider received it (role + concatenated text).</summary>
-public sealed record FakeMessage(string Role, string Content);
+/// <summary>One chat message as the fake provider received it: role, concatenated text, its blocks, and its raw JSON.</summary>
+public sealed record FakeMessage(string Role, string Content)
+{
+    /// <summary>
+    /// Its content blocks in order (Anthropic: text, thinking with its signature, redacted_thinking with its data…;
+    /// OpenAI: a <c>reasoning_content</c> or <c>reasoning</c> field sent back comes first, as a block of that type).
+    /// </summary>
+    public IReadOnlyList<FakeBlock> Blocks { get; init; } = [];
+
+    /// <summary>The message exactly as it was sent, for anything the other fields do not show.</summary>
+    public string Json { get; init; } = "";
+
+    /// <summary>Two messages are the same when their role and text are: blocks and raw JSON are detail to look at.</summary>
+    public bool Equals(FakeMessage? other) => other is not null && Role == other.Role && Content == other.Content;
+
+    public override int GetHashCode() => HashCode.Combine(Role, Content);
+}
+
+/// <param name="Type">The block's type (<c>text</c>, <c>thinking</c>, <c>redacted_thinking</c>, <c>image</c>…).</param>
+/// <param name="Text">Its text: a thinking block's thinking, a redacted block's data.</param>
+/// <param name="Signature">A thinking block's signature.</param>
+public sealed record FakeBlock(string Type, string? Text, string? Signature);
 
 /// <summary>
 /// One request received by the fake provider. Fields are updated live while the request runs;
@@ -34,6 +54,12 @@ public sealed class FakeRequest
     public string? System { get; internal set; }
     public IReadOnlyList<FakeMessage> Messages { get; internal set; } = [];
     public int? MaxTokens { get; internal set; }
+    /// <summary>Anthropic: the raw <c>thinking</c> object of the request, if any.</summary>
+    public string? Thinking { get; internal set; }
+    /// <summary>OpenAI: <c>reasoning_effort</c>; Anthropic: <c>output_config.effort</c> (adaptive thinking).</summary>
+    public string? ReasoningEffort { get; internal set; }
+    /// <summary>The request body exactly as it was sent (tools, attachments, options…).</summary>
+    public string Body { get; internal set; } = "";
     public string? Directive { get; internal set; }
     public string? AuthScheme { get; internal set; }
     /// <summary>HTTP/1.1 or HTTP/2, as the client reached the fake.</summary>

@@ -51,6 +51,15 @@ public static partial class FakeText
         return list;
     }
 
+    /// <summary>A text cut into chunks of <paramref name="size"/> characters (the last one shorter): tags split anywhere.</summary>
+    public static IReadOnlyList<string> Chunks(string text, int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        var chunks = new List<string>(text.Length / size + 1);
+        for (var i = 0; i < text.Length; i += size) chunks.Add(text.Substring(i, Math.Min(size, text.Length - i)));
+        return chunks;
+    }
+
     /// <summary>
     /// How a "text" directive is split into tokens: each token is a run of whitespace (newlines kept)
     /// followed by a run of non-whitespace; trailing whitespace is a last token. Concatenation gives the text back exactly.

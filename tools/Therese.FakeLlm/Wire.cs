@@ -1,5 +1,7 @@
-using System.Globalization;
+using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Therese.FakeLlm;
@@ -10,9 +12,26 @@ internal sealed record ParsedRequest(
 {
     public int InputTokens =>
         Math.Max(1, ((System?.Length ?? 0) + Messages.Sum(m => m.Content.Length)) / 4);
+
+    /// <summary>Anthropic: the raw <c>thinking</c> object asked for, if any.</summary>
+    public string? Thinking { get; init; }
+
+    /// <summary>OpenAI: <c>reasoning_effort</c>; Anthropic: <c>output_config.effort</c> (adaptive thinking).</summary>
+    public string? ReasoningEffort { get; init; }
 }
 
-/// <summary>One protocol's wire format, per request.</summary>
+/// <summary>What one block of the answer holds: the model's thinking (or an encrypted, redacted block), or its text.</summary>
+internal enum BlockKind
+{
+    Thinking,
+    RedactedThinking,
+    Text,
+}
+
+/// <summary>
+/// One protocol's wire format, per request. JSON is written with <see cref="Utf8JsonWriter"/>, non-ASCII kept as raw
+/// UTF-8 (accents, emoji), as the real services do.
+/// </summary>
 internal abstract class Wire
 {
     public abstract string Protocol { get; }
@@ -24,15 +43,43 @@ internal abstract class Wire
     public abstract string? AuthScheme(HttpRequest request);
     public abstract string ErrorTypeForStatus(int status);
     public abstract string ErrorJson(int status, string type, string message);
-    public abstract string StreamStart();
-    public abstract string TokenEvent(string text);
+
+    /// <summary>What goes out before the first token (at once, before the ttft wait), the first block opened.</summary>
+    public abstract string StreamStart(BlockKind first);
+
+    /// <summary>Opens a later block (index 1, 2…): sent just before its first delta.</summary>
+    public abstract string BlockStart(BlockKind kind, int index, string? redactedData = null);
+
+    /// <summary>One token of the block at <paramref name="index"/>.</summary>
+    public abstract string Delta(BlockKind kind, int index, string text);
+
+    /// <summary>Closes a block; a thinking block gets its signature first.</summary>
+    public abstract string BlockEnd(BlockKind kind, int index, string? signature);
+
     public abstract string StreamEnd(string stopReason, int outputTokens);
     public abstract string ErrorEvent(string type, string message);
     /// <summary>An event whose data is cut in the middle of its JSON (malformed_after).</summary>
     public abstract string MalformedEvent();
-    public abstract string NonStream(string text, string stopReason, int outputTokens);
+    public abstract string NonStream(string? thinking, string text, string stopReason, int outputTokens);
     /// <summary>Extra response headers (e.g. request-id).</summary>
     public abstract void AddHeaders(HttpResponse response);
+
+    /// <summary>
+    /// The signature the fake gives a thinking block: derived from its text, so that a block sent back altered, or with
+    /// another block's signature, is refused as Anthropic refuses it.
+    /// </summary>
+    public static string SignatureOf(string thinking) =>
+        "fake-sig-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(thinking)))[..32].ToLowerInvariant();
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>JSON written by <paramref name="write"/>, as a string.</summary>
+    protected static string Json(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) write(writer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>Reads text from a "content" value: a string, or an array of {type:"text", text} parts (other parts ignored).</summary>
     protected static string ContentText(JsonElement content)
@@ -46,13 +93,35 @@ internal abstract class Wire
                 foreach (var part in content.EnumerateArray())
                 {
                     if (part.ValueKind == JsonValueKind.String) sb.Append(part.GetString());
-                    else if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
+                    else if (part.ValueKind == JsonValueKind.Object && OptString(part, "type") is null or "text"
+                             && part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
                         sb.Append(t.GetString());
                 }
                 return sb.ToString();
             default:
                 return "";
         }
+    }
+
+    /// <summary>Each block of a "content" array as the fake logs it: its type, its text (thinking included) and its signature.</summary>
+    protected static IReadOnlyList<FakeBlock> Blocks(JsonElement content)
+    {
+        if (content.ValueKind == JsonValueKind.String) return [new FakeBlock("text", content.GetString(), null)];
+        if (content.ValueKind != JsonValueKind.Array) return [];
+        var blocks = new List<FakeBlock>();
+        foreach (var part in content.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object) continue;
+            var type = OptString(part, "type") ?? "text";
+            var text = type switch
+            {
+                "thinking" => OptString(part, "thinking"),
+                "redacted_thinking" => OptString(part, "data"),
+                _ => OptString(part, "text"),
+            };
+            blocks.Add(new FakeBlock(type, text, OptString(part, "signature")));
+        }
+        return blocks;
     }
 
     protected static string? OptString(JsonElement o, string name) =>
@@ -69,41 +138,6 @@ internal abstract class Wire
         var auth = r.Headers.Authorization.ToString();
         return auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && auth.Length > 7 && auth[7..].Trim().Length > 0 ? "bearer" : null;
     }
-}
-
-/// <summary>Minimal JSON string escaping that keeps non-ASCII characters (accents, emoji) as raw UTF-8, like the real services.</summary>
-internal static class Js
-{
-    public static string S(string? value)
-    {
-        if (value is null) return "null";
-        var sb = new StringBuilder(value.Length + 2);
-        sb.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\u2028': sb.Append("\\u2028"); break;
-                case '\u2029': sb.Append("\\u2029"); break;
-                default:
-                    if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
-        return sb.ToString();
-    }
-
-    public static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
-    public static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
 internal sealed class AnthropicWire : Wire
@@ -126,8 +160,21 @@ internal sealed class AnthropicWire : Wire
         var messages = new List<FakeMessage>();
         if (root.TryGetProperty("messages", out var msgs) && msgs.ValueKind == JsonValueKind.Array)
             foreach (var m in msgs.EnumerateArray())
-                messages.Add(new FakeMessage(OptString(m, "role") ?? "user", m.TryGetProperty("content", out var c) ? ContentText(c) : ""));
-        return new ParsedRequest(OptString(root, "model"), system, messages, OptInt(root, "max_tokens"), OptBool(root, "stream"), false);
+            {
+                var content = m.TryGetProperty("content", out var c) ? c : default;
+                messages.Add(new FakeMessage(OptString(m, "role") ?? "user", content.ValueKind == JsonValueKind.Undefined ? "" : ContentText(content))
+                {
+                    Blocks = content.ValueKind == JsonValueKind.Undefined ? [] : Blocks(content),
+                    Json = m.GetRawText(),
+                });
+            }
+        string? effort = null;
+        if (root.TryGetProperty("output_config", out var output) && output.ValueKind == JsonValueKind.Object) effort = OptString(output, "effort");
+        return new ParsedRequest(OptString(root, "model"), system, messages, OptInt(root, "max_tokens"), OptBool(root, "stream"), false)
+        {
+            Thinking = root.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.Object ? thinking.GetRawText() : null,
+            ReasoningEffort = effort,
+        };
     }
 
     public override string? AuthScheme(HttpRequest request) =>
@@ -147,8 +194,17 @@ internal sealed class AnthropicWire : Wire
         _ => "api_error",
     };
 
-    public override string ErrorJson(int status, string type, string message) =>
-        $"{{\"type\":\"error\",\"error\":{{\"type\":{Js.S(type)},\"message\":{Js.S(message)}}},\"request_id\":{Js.S(RequestId)}}}";
+    public override string ErrorJson(int status, string type, string message) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "error");
+        w.WriteStartObject("error");
+        w.WriteString("type", type);
+        w.WriteString("message", message);
+        w.WriteEndObject();
+        w.WriteString("request_id", RequestId);
+        w.WriteEndObject();
+    });
 
     private string RequestId => "req_fake_" + _id[9..];
 
@@ -158,28 +214,156 @@ internal sealed class AnthropicWire : Wire
         response.Headers["anthropic-organization-id"] = "fake-org";
     }
 
-    public override string StreamStart() =>
-        Event("message_start",
-            $"{{\"type\":\"message_start\",\"message\":{{\"id\":{Js.S(_id)},\"type\":\"message\",\"role\":\"assistant\",\"model\":{Js.S(Model)},\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{{\"input_tokens\":{Js.N(InputTokens)},\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1,\"service_tier\":\"standard\"}}}}}}")
-        + Event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+    public override string StreamStart(BlockKind first) =>
+        Event("message_start", Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message_start");
+            w.WriteStartObject("message");
+            w.WriteString("id", _id);
+            w.WriteString("type", "message");
+            w.WriteString("role", "assistant");
+            w.WriteString("model", Model);
+            w.WriteStartArray("content");
+            w.WriteEndArray();
+            w.WriteNull("stop_reason");
+            w.WriteNull("stop_sequence");
+            WriteUsage(w, outputTokens: 1);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }))
+        + (first == BlockKind.RedactedThinking ? "" : BlockStart(first, 0))
         + Event("ping", "{\"type\": \"ping\"}");
 
-    public override string TokenEvent(string text) =>
-        Event("content_block_delta", $"{{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":{Js.S(text)}}}}}");
+    public override string BlockStart(BlockKind kind, int index, string? redactedData = null) =>
+        Event("content_block_start", Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "content_block_start");
+            w.WriteNumber("index", index);
+            w.WriteStartObject("content_block");
+            switch (kind)
+            {
+                case BlockKind.Thinking:
+                    w.WriteString("type", "thinking");
+                    w.WriteString("thinking", "");
+                    w.WriteString("signature", "");
+                    break;
+                case BlockKind.RedactedThinking:
+                    w.WriteString("type", "redacted_thinking");
+                    w.WriteString("data", redactedData ?? "");
+                    break;
+                default:
+                    w.WriteString("type", "text");
+                    w.WriteString("text", "");
+                    break;
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }));
+
+    public override string Delta(BlockKind kind, int index, string text) =>
+        Event("content_block_delta", Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "content_block_delta");
+            w.WriteNumber("index", index);
+            w.WriteStartObject("delta");
+            if (kind == BlockKind.Thinking)
+            {
+                w.WriteString("type", "thinking_delta");
+                w.WriteString("thinking", text);
+            }
+            else
+            {
+                w.WriteString("type", "text_delta");
+                w.WriteString("text", text);
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }));
+
+    public override string BlockEnd(BlockKind kind, int index, string? signature)
+    {
+        var end = Event("content_block_stop", Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "content_block_stop");
+            w.WriteNumber("index", index);
+            w.WriteEndObject();
+        }));
+        if (kind != BlockKind.Thinking || signature is null) return end;
+        return Event("content_block_delta", Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "content_block_delta");
+            w.WriteNumber("index", index);
+            w.WriteStartObject("delta");
+            w.WriteString("type", "signature_delta");
+            w.WriteString("signature", signature);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        })) + end;
+    }
 
     public override string StreamEnd(string stopReason, int outputTokens) =>
-        Event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
-        + Event("message_delta", $"{{\"type\":\"message_delta\",\"delta\":{{\"stop_reason\":{Js.S(AnthropicStop(stopReason))},\"stop_sequence\":null}},\"usage\":{{\"output_tokens\":{Js.N(outputTokens)}}}}}")
+        Event("message_delta", Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message_delta");
+            w.WriteStartObject("delta");
+            w.WriteString("stop_reason", AnthropicStop(stopReason));
+            w.WriteNull("stop_sequence");
+            w.WriteEndObject();
+            w.WriteStartObject("usage");
+            w.WriteNumber("output_tokens", outputTokens);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }))
         + Event("message_stop", "{\"type\":\"message_stop\"}");
 
     public override string MalformedEvent() =>
         "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"coup\n\n";
 
-    public override string ErrorEvent(string type, string message) =>
-        Event("error", $"{{\"type\":\"error\",\"error\":{{\"type\":{Js.S(type)},\"message\":{Js.S(message)}}},\"request_id\":{Js.S(RequestId)}}}");
+    public override string ErrorEvent(string type, string message) => Event("error", ErrorJson(0, type, message));
 
-    public override string NonStream(string text, string stopReason, int outputTokens) =>
-        $"{{\"id\":{Js.S(_id)},\"type\":\"message\",\"role\":\"assistant\",\"model\":{Js.S(Model)},\"content\":[{{\"type\":\"text\",\"text\":{Js.S(text)}}}],\"stop_reason\":{Js.S(AnthropicStop(stopReason))},\"stop_sequence\":null,\"usage\":{{\"input_tokens\":{Js.N(InputTokens)},\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":{Js.N(outputTokens)},\"service_tier\":\"standard\"}}}}";
+    public override string NonStream(string? thinking, string text, string stopReason, int outputTokens) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("id", _id);
+        w.WriteString("type", "message");
+        w.WriteString("role", "assistant");
+        w.WriteString("model", Model);
+        w.WriteStartArray("content");
+        if (thinking is not null)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "thinking");
+            w.WriteString("thinking", thinking);
+            w.WriteString("signature", SignatureOf(thinking));
+            w.WriteEndObject();
+        }
+        w.WriteStartObject();
+        w.WriteString("type", "text");
+        w.WriteString("text", text);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteString("stop_reason", AnthropicStop(stopReason));
+        w.WriteNull("stop_sequence");
+        WriteUsage(w, outputTokens);
+        w.WriteEndObject();
+    });
+
+    private void WriteUsage(Utf8JsonWriter w, int outputTokens)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("input_tokens", InputTokens);
+        w.WriteNumber("cache_creation_input_tokens", 0);
+        w.WriteNumber("cache_read_input_tokens", 0);
+        w.WriteNumber("output_tokens", outputTokens);
+        w.WriteString("service_tier", "standard");
+        w.WriteEndObject();
+    }
 
     private static string AnthropicStop(string s) => s switch
     {
@@ -191,11 +375,23 @@ internal sealed class AnthropicWire : Wire
     private static string Event(string name, string json) => $"event: {name}\ndata: {json}\n\n";
 }
 
+/// <summary>Where an OpenAI-compatible server puts the model's reasoning.</summary>
+internal enum ReasoningField
+{
+    /// <summary>DeepSeek, vLLM before 2026, llama.cpp's deepseek format: <c>delta.reasoning_content</c>.</summary>
+    ReasoningContent,
+    /// <summary>Ollama, OpenRouter, current vLLM: <c>delta.reasoning</c>.</summary>
+    Reasoning,
+}
+
 internal sealed class OpenAiWire : Wire
 {
     private readonly string _id = "chatcmpl-fake" + Guid.NewGuid().ToString("N")[..20];
     private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     public override string Protocol => "openai";
+
+    /// <summary>The field the reasoning deltas are written in.</summary>
+    public ReasoningField ReasoningField { get; set; }
 
     public override ParsedRequest Parse(JsonElement root)
     {
@@ -205,13 +401,26 @@ internal sealed class OpenAiWire : Wire
             foreach (var m in msgs.EnumerateArray())
             {
                 var role = OptString(m, "role") ?? "user";
-                var text = m.TryGetProperty("content", out var c) ? ContentText(c) : "";
-                if (role is "system" or "developer") systems.Add(text);
-                else messages.Add(new FakeMessage(role, text));
+                var content = m.TryGetProperty("content", out var c) ? c : default;
+                var text = content.ValueKind == JsonValueKind.Undefined ? "" : ContentText(content);
+                if (role is "system" or "developer")
+                {
+                    systems.Add(text);
+                    continue;
+                }
+                var blocks = new List<FakeBlock>();
+                // Reasoning sent back to the server (DeepSeek R1 refuses it), in either field.
+                foreach (var field in new[] { "reasoning_content", "reasoning" })
+                    if (OptString(m, field) is { } reasoning) blocks.Add(new FakeBlock(field, reasoning, null));
+                if (content.ValueKind != JsonValueKind.Undefined) blocks.AddRange(Blocks(content));
+                messages.Add(new FakeMessage(role, text) { Blocks = blocks, Json = m.GetRawText() });
             }
         var includeUsage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object && OptBool(so, "include_usage");
         return new ParsedRequest(OptString(root, "model"), systems.Count == 0 ? null : string.Join("\n\n", systems), messages,
-            OptInt(root, "max_completion_tokens") ?? OptInt(root, "max_tokens"), OptBool(root, "stream"), includeUsage);
+            OptInt(root, "max_completion_tokens") ?? OptInt(root, "max_tokens"), OptBool(root, "stream"), includeUsage)
+        {
+            ReasoningEffort = OptString(root, "reasoning_effort"),
+        };
     }
 
     public override string? AuthScheme(HttpRequest request) => Bearer(request);
@@ -232,12 +441,20 @@ internal sealed class OpenAiWire : Wire
         403 => "unsupported_country_region_territory",
         429 => "rate_limit_exceeded",
         503 or 529 => "overloaded",
-        0 => type,
         _ => type,
     };
 
-    public override string ErrorJson(int status, string type, string message) =>
-        $"{{\"error\":{{\"message\":{Js.S(message)},\"type\":{Js.S(type)},\"param\":null,\"code\":{Js.S(CodeFor(status, type))}}}}}";
+    public override string ErrorJson(int status, string type, string message) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("error");
+        w.WriteString("message", message);
+        w.WriteString("type", type);
+        w.WriteNull("param");
+        w.WriteString("code", CodeFor(status, type));
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
 
     public override void AddHeaders(HttpResponse response)
     {
@@ -245,32 +462,112 @@ internal sealed class OpenAiWire : Wire
         response.Headers["openai-processing-ms"] = "1";
     }
 
-    private string Chunk(string delta, string? finishReason) =>
-        $"data: {{\"id\":{Js.S(_id)},\"object\":\"chat.completion.chunk\",\"created\":{Js.N(_created)},\"model\":{Js.S(Model)},\"system_fingerprint\":\"fp_fake\",\"choices\":[{{\"index\":0,\"delta\":{delta},\"logprobs\":null,\"finish_reason\":{Js.S(finishReason)}}}]}}\n\n";
+    private string Chunk(Action<Utf8JsonWriter> delta, string? finishReason) => "data: " + Json(w =>
+    {
+        w.WriteStartObject();
+        WriteHead(w);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        delta(w);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        if (finishReason is null) w.WriteNull("finish_reason");
+        else w.WriteString("finish_reason", finishReason);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }) + "\n\n";
 
-    public override string StreamStart() => Chunk("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", null);
+    private void WriteHead(Utf8JsonWriter w)
+    {
+        w.WriteString("id", _id);
+        w.WriteString("object", "chat.completion.chunk");
+        w.WriteNumber("created", _created);
+        w.WriteString("model", Model);
+        w.WriteString("system_fingerprint", "fp_fake");
+    }
 
-    public override string TokenEvent(string text) => Chunk($"{{\"content\":{Js.S(text)}}}", null);
+    public override string StreamStart(BlockKind first) => Chunk(w =>
+    {
+        w.WriteString("role", "assistant");
+        w.WriteString("content", "");
+        w.WriteNull("refusal");
+    }, null);
+
+    /// <summary>OpenAI-compatible servers have no blocks: reasoning and text are fields of each chunk's delta.</summary>
+    public override string BlockStart(BlockKind kind, int index, string? redactedData = null) => "";
+
+    public override string Delta(BlockKind kind, int index, string text) => Chunk(w =>
+    {
+        if (kind == BlockKind.Thinking)
+        {
+            w.WriteNull("content");
+            w.WriteString(ReasoningField == ReasoningField.Reasoning ? "reasoning" : "reasoning_content", text);
+        }
+        else
+        {
+            w.WriteString("content", text);
+        }
+    }, null);
+
+    public override string BlockEnd(BlockKind kind, int index, string? signature) => "";
 
     public override string StreamEnd(string stopReason, int outputTokens)
     {
-        var end = Chunk("{}", OpenAiStop(stopReason));
+        var end = Chunk(_ => { }, OpenAiStop(stopReason));
         if (IncludeUsage)
-            end += $"data: {{\"id\":{Js.S(_id)},\"object\":\"chat.completion.chunk\",\"created\":{Js.N(_created)},\"model\":{Js.S(Model)},\"system_fingerprint\":\"fp_fake\",\"choices\":[],\"usage\":{Usage(outputTokens)}}}\n\n";
+            end += "data: " + Json(w =>
+            {
+                w.WriteStartObject();
+                WriteHead(w);
+                w.WriteStartArray("choices");
+                w.WriteEndArray();
+                WriteUsage(w, outputTokens);
+                w.WriteEndObject();
+            }) + "\n\n";
         return end + "data: [DONE]\n\n";
     }
 
-    private string Usage(int outputTokens) =>
-        $"{{\"prompt_tokens\":{Js.N(InputTokens)},\"completion_tokens\":{Js.N(outputTokens)},\"total_tokens\":{Js.N(InputTokens + outputTokens)}}}";
+    private void WriteUsage(Utf8JsonWriter w, int outputTokens)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", InputTokens);
+        w.WriteNumber("completion_tokens", outputTokens);
+        w.WriteNumber("total_tokens", InputTokens + outputTokens);
+        w.WriteEndObject();
+    }
 
-    public override string ErrorEvent(string type, string message) =>
-        $"data: {ErrorJson(0, type, message)}\n\n";
+    public override string ErrorEvent(string type, string message) => $"data: {ErrorJson(0, type, message)}\n\n";
 
     public override string MalformedEvent() =>
-        $"data: {{\"id\":{Js.S(_id)},\"object\":\"chat.completion.chunk\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"coup\n\n";
+        $"data: {{\"id\":\"{_id}\",\"object\":\"chat.completion.chunk\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"coup\n\n";
 
-    public override string NonStream(string text, string stopReason, int outputTokens) =>
-        $"{{\"id\":{Js.S(_id)},\"object\":\"chat.completion\",\"created\":{Js.N(_created)},\"model\":{Js.S(Model)},\"system_fingerprint\":\"fp_fake\",\"choices\":[{{\"index\":0,\"message\":{{\"role\":\"assistant\",\"content\":{Js.S(text)},\"refusal\":null}},\"logprobs\":null,\"finish_reason\":{Js.S(OpenAiStop(stopReason))}}}],\"usage\":{Usage(outputTokens)}}}";
+    public override string NonStream(string? thinking, string text, string stopReason, int outputTokens) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("id", _id);
+        w.WriteString("object", "chat.completion");
+        w.WriteNumber("created", _created);
+        w.WriteString("model", Model);
+        w.WriteString("system_fingerprint", "fp_fake");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("message");
+        w.WriteString("role", "assistant");
+        w.WriteString("content", text);
+        if (thinking is not null) w.WriteString(ReasoningField == ReasoningField.Reasoning ? "reasoning" : "reasoning_content", thinking);
+        w.WriteNull("refusal");
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", OpenAiStop(stopReason));
+        w.WriteEndObject();
+        w.WriteEndArray();
+        WriteUsage(w, outputTokens);
+        w.WriteEndObject();
+    });
 
     private static string OpenAiStop(string s) => s switch
     {
