@@ -14,6 +14,15 @@ namespace Therese.FakeLlm;
 /// </summary>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
+    /// <summary>Models whose name starts with this cannot think: thinking or reasoning_effort asked of them is a 400.</summary>
+    public const string NoThinkingModelPrefix = FakeEngine.NoThinkingModelPrefix;
+
+    /// <summary>The data of the redacted_thinking block a <c>"redacted":true</c> directive sends.</summary>
+    public const string RedactedThinkingData = FakeEngine.RedactedData;
+
+    /// <summary>The signature the fake gives a thinking block with this text (and expects back with it).</summary>
+    public static string SignatureOf(string thinking) => Wire.SignatureOf(thinking);
+
     internal static readonly JsonSerializerOptions LogJson = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

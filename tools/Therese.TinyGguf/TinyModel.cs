@@ -71,7 +71,7 @@ public static class TinyModel
         gguf.Add("tokenizer.ggml.bos_token_id", (uint)EndOfText);
         gguf.Add("tokenizer.ggml.eos_token_id", (uint)ImEnd);
         gguf.Add("tokenizer.ggml.add_bos_token", false);
-        gguf.Add("tokenizer.chat_template", ChatTemplate);
+        gguf.Add("tokenizer.chat_template", options.ChatTemplate);
 
         var random = new Random(options.Seed);
         var headDim = Embedding / Heads;

@@ -14,4 +14,7 @@ public sealed record TinyModelOptions
 
     /// <summary><c>{arch}.context_length</c>: the context the model says it was trained with.</summary>
     public uint ContextLength { get; init; } = 2048;
+
+    /// <summary><c>tokenizer.chat_template</c>: ChatML by default; another one tests what THÉRÈSE reads of a template.</summary>
+    public string ChatTemplate { get; init; } = TinyModel.ChatTemplate;
 }

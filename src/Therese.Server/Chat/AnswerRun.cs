@@ -311,7 +311,7 @@ public sealed class AnswerRun : IDisposable
             Append(new ReasoningEvent(reasoning.Text));
             _measure?.Token();
         }
-        if (reasoning.ProtectedData is { } data)
+        if (reasoning.ProtectedData is { Length: > 0 } data)
         {
             var redacted = !_parts.Reasoning;
             if (redacted)

@@ -46,6 +46,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     AssistantId = Ids.New(),
                     ReplacesId = last.Id,
                     History = History(model, shown[..^1]),
+                    Options = AnswerOptions.For(model.Settings),
                 }, null);
 
             case ChatRequest.Actions.Continue:
@@ -62,6 +63,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     Continues = true,
                     ExistingParts = existing,
                     History = [.. History(model, shown[..^1]), new ChatMessage(ChatRole.Assistant, MessageParts.TextOf(existing))],
+                    Options = AnswerOptions.For(model.Settings, continuing: true),
                 }, null);
 
             default:
@@ -83,6 +85,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     UserMessage = user,
                     AssistantId = Ids.New(),
                     History = [.. History(model, shown), new ChatMessage(ChatRole.User, user.Content)],
+                    Options = AnswerOptions.For(model.Settings),
                 }, null);
         }
     }

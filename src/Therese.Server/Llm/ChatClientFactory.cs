@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using Therese.Server.Llm.Local;
+using Therese.Server.Llm.Reasoning;
 using Therese.Server.Observability;
 using Therese.Server.Settings;
 
@@ -20,13 +21,19 @@ public sealed class ChatClientFactory(IOptions<LlmOptions> options, LocalModelHo
         var retries = maxRetries ?? options.Value.MaxRetries;
         IChatClient? inner = settings.Provider switch
         {
-            Providers.Anthropic => Anthropic(settings, retries).AsIChatClient(settings.Model, settings.MaxTokens),
-            Providers.OpenAi => OpenAi(settings, retries).GetChatClient(settings.Model).AsIChatClient(),
-            // The weights load on first use and stay loaded; another model frees them.
+            Providers.Anthropic => Anthropic(settings, retries)
+                .AsIChatClient(settings.Model, settings.MaxTokens, ClaudeThinking.ModeFor(settings.Model) ?? AnthropicThinkingMode.Adaptive),
+            Providers.OpenAi => new ReasoningEffortFallback(
+                new ReasoningFieldChatClient(OpenAi(settings, retries).GetChatClient(settings.Model).AsIChatClient()),
+                loggers.CreateLogger<ReasoningEffortFallback>()),
+            // The weights load on first use and stay loaded; another model frees them. It parses its own think tags:
+            // it knows whether its chat template opened a block in the prompt.
             Providers.Local => new LocalChatClient(local, settings.Model),
             _ => null,
         };
         if (inner is null) return null;
+        // Inline <think> blocks become reasoning, whichever server writes them.
+        if (settings.Provider != Providers.Local) inner = new ThinkTagChatClient(inner);
         var pipeline = new ChatClientBuilder(inner);
         // GenAI spans and metrics for every provider, when THÉRÈSE exports telemetry at all: the instrumented client keeps
         // a stream's updates until its end to describe it, a cost not to pay for nobody. Never the messages, the prompt

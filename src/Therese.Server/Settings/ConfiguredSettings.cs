@@ -22,6 +22,7 @@ public sealed class ConfiguredSettings(IConfiguration config)
         [SettingFields.ApiKey] = "ApiKey",
         [SettingFields.MaxTokens] = "MaxTokens",
         [SettingFields.SystemPrompt] = "SystemPrompt",
+        [SettingFields.Reasoning] = "Reasoning",
     };
 
     /// <summary>Each field from the first source that sets it: configuration, then saved, then default.</summary>
@@ -60,6 +61,9 @@ public sealed class ConfiguredSettings(IConfiguration config)
                 ? max
                 : saved.MaxTokens ?? ModelSettings.DefaultMaxTokens,
             SystemPrompt = Pinned(SettingFields.SystemPrompt) ?? saved.SystemPrompt ?? ModelSettings.DefaultSystemPrompt,
+            Reasoning = Pinned(SettingFields.Reasoning)?.ToLowerInvariant() is { } level && Llm.Reasoning.ReasoningLevel.All.Contains(level)
+                ? level
+                : saved.Reasoning ?? Llm.Reasoning.ReasoningLevel.Off,
             Locked = locked,
         };
     }

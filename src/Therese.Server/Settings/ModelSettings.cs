@@ -28,8 +28,9 @@ public static class SettingFields
     public const string ApiKey = "api_key";
     public const string MaxTokens = "max_tokens";
     public const string SystemPrompt = "system_prompt";
+    public const string Reasoning = "reasoning";
 
-    public static readonly IReadOnlyList<string> All = [Provider, Model, BaseUrl, ApiKey, MaxTokens, SystemPrompt];
+    public static readonly IReadOnlyList<string> All = [Provider, Model, BaseUrl, ApiKey, MaxTokens, SystemPrompt, Reasoning];
 }
 
 /// <summary>Model settings as saved or sent: null means unset, so the next source (or the default) applies.</summary>
@@ -41,6 +42,8 @@ public sealed record ModelSettings
     public string? ApiKey { get; init; }
     public int? MaxTokens { get; init; }
     public string? SystemPrompt { get; init; }
+    /// <summary>« Réflexion approfondie »: off, low, medium or high (Llm/Reasoning/ReasoningLevel).</summary>
+    public string? Reasoning { get; init; }
 
     public static readonly ModelSettings Empty = new();
 
@@ -64,6 +67,7 @@ public sealed record ModelSettings
         ApiKey = patch.ApiKey.Or(ApiKey),
         MaxTokens = patch.MaxTokens.Or(MaxTokens),
         SystemPrompt = patch.SystemPrompt.Or(SystemPrompt),
+        Reasoning = patch.Reasoning.Or(Reasoning),
     };
 }
 
@@ -79,6 +83,7 @@ public sealed record ResolvedSettings
     public string? ApiKey { get; init; }
     public int MaxTokens { get; init; } = ModelSettings.DefaultMaxTokens;
     public string SystemPrompt { get; init; } = ModelSettings.DefaultSystemPrompt;
+    public string Reasoning { get; init; } = Llm.Reasoning.ReasoningLevel.Off;
 
     /// <summary>Fields set by configuration files, environment variables or the command line, with a French description of where.</summary>
     public IReadOnlyDictionary<string, string> Locked { get; init; } = new Dictionary<string, string>();

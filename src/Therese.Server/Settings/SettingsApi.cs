@@ -25,7 +25,7 @@ public static class SettingsApi
     public sealed record ApiKeyView(bool Set, string? Last4);
 
     public sealed record SettingsView(
-        string? Provider, string Model, string? BaseUrl, ApiKeyView ApiKey, int MaxTokens, string SystemPrompt,
+        string? Provider, string Model, string? BaseUrl, ApiKeyView ApiKey, int MaxTokens, string SystemPrompt, string Reasoning,
         string DefaultSystemPrompt, bool Configured, IReadOnlyList<string> Locked, IReadOnlyDictionary<string, string> Sources);
 
     public sealed record TestAnswer(bool Ok, string? Sample, ErrorView? Error);
@@ -35,7 +35,7 @@ public static class SettingsApi
     public static SettingsView View(ResolvedSettings s) => new(
         s.Provider, s.Model, s.BaseUrl,
         new ApiKeyView(!string.IsNullOrEmpty(s.ApiKey), s.ApiKey is { Length: >= 8 } key ? key[^4..] : null),
-        s.MaxTokens, s.SystemPrompt, ModelSettings.DefaultSystemPrompt, s.Configured,
+        s.MaxTokens, s.SystemPrompt, s.Reasoning, ModelSettings.DefaultSystemPrompt, s.Configured,
         [.. SettingFields.All.Where(s.Locked.ContainsKey)], s.Locked);
 
     private static IResult Get(ChatModels models) => TypedResults.Ok(View(models.Current.Settings));
@@ -113,6 +113,7 @@ public static class SettingsApi
                 SettingFields.ApiKey => patch.ApiKey.Value == current.ApiKey,
                 SettingFields.MaxTokens => patch.MaxTokens.Value == current.MaxTokens,
                 SettingFields.SystemPrompt => patch.SystemPrompt.Value == current.SystemPrompt,
+                SettingFields.Reasoning => (patch.Reasoning.Value ?? Llm.Reasoning.ReasoningLevel.Off) == current.Reasoning,
                 _ => false,
             };
             if (!unchanged)

@@ -22,6 +22,7 @@ public sealed record SettingsPatch
     public Change<string> ApiKey { get; init; }
     public Change<int?> MaxTokens { get; init; }
     public Change<string> SystemPrompt { get; init; }
+    public Change<string> Reasoning { get; init; }
 
     public static readonly SettingsPatch None = new();
 
@@ -34,6 +35,7 @@ public sealed record SettingsPatch
         if (ApiKey.IsSet) yield return SettingFields.ApiKey;
         if (MaxTokens.IsSet) yield return SettingFields.MaxTokens;
         if (SystemPrompt.IsSet) yield return SettingFields.SystemPrompt;
+        if (Reasoning.IsSet) yield return SettingFields.Reasoning;
     }
 
     /// <summary>Reads and validates a JSON object; on failure, a French sentence naming the field.</summary>
@@ -62,6 +64,7 @@ public sealed record SettingsPatch
                 SettingFields.Model => patch with { Model = text },
                 SettingFields.BaseUrl => patch with { BaseUrl = text },
                 SettingFields.ApiKey => patch with { ApiKey = text },
+                SettingFields.Reasoning => patch with { Reasoning = text },
                 _ => patch with { SystemPrompt = text },
             };
         }
@@ -102,6 +105,8 @@ public sealed record SettingsPatch
             return $"Le réglage max_tokens doit être compris entre 1 et {ModelSettings.MaxMaxTokens:N0}.".Replace(',', '\u202f');
         if (SystemPrompt.Value is { Length: > ModelSettings.MaxSystemPromptLength })
             return $"Le prompt système est trop long ({ModelSettings.MaxSystemPromptLength:N0} caractères au plus).".Replace(',', '\u202f');
+        if (Reasoning.Value is { } reasoning && !Llm.Reasoning.ReasoningLevel.All.Contains(reasoning))
+            return "Le réglage reasoning doit valoir off, low, medium ou high.";
         if (ApiKey.Value is { Length: > 1000 })
             return "La clé d’API est trop longue.";
         if (ApiKey.Value is { } key && key.Any(char.IsControl))

@@ -24,6 +24,7 @@ public sealed class SettingsStore(IDbContextFactory<ThereseDb> dbs, IDataProtect
             ApiKey = Unprotect(Get(SettingFields.ApiKey)),
             MaxTokens = int.TryParse(Get(SettingFields.MaxTokens), NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? max : null,
             SystemPrompt = Get(SettingFields.SystemPrompt),
+            Reasoning = Get(SettingFields.Reasoning),
         };
     }
 
@@ -43,6 +44,7 @@ public sealed class SettingsStore(IDbContextFactory<ThereseDb> dbs, IDataProtect
         if (patch.ApiKey.IsSet) Put(SettingFields.ApiKey, patch.ApiKey.Value is { } key ? _keys.Protect(key) : null);
         if (patch.MaxTokens.IsSet) Put(SettingFields.MaxTokens, patch.MaxTokens.Value?.ToString(CultureInfo.InvariantCulture));
         if (patch.SystemPrompt.IsSet) Put(SettingFields.SystemPrompt, patch.SystemPrompt.Value);
+        if (patch.Reasoning.IsSet) Put(SettingFields.Reasoning, patch.Reasoning.Value);
         await db.SaveChangesAsync(ct);
     }
 

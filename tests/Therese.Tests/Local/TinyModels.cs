@@ -27,6 +27,10 @@ public sealed class TinyModels : IDisposable
     public const string HeaderCut = "header-cut.gguf";
     public const string DuplicateToken = "duplicate-token.gguf";
     public const string NoTensors = "no-tensors.gguf";
+    /// <summary>Qwen3's template: a thinking switch (enable_thinking).</summary>
+    public const string ThinkingSwitch = "tiny-qwen3.gguf";
+    /// <summary>A DeepSeek-R1 distillation's template: it opens a think block at the end of the generation prompt.</summary>
+    public const string OpensThinking = "tiny-r1.gguf";
 
     public TinyModels()
     {
@@ -35,6 +39,15 @@ public sealed class TinyModels : IDisposable
         TinyModel.Write(PathOf(Good));
         TinyModel.Write(PathOf(Other), new TinyModelOptions { Seed = 2 });
         TinyModel.Write(PathOf(UnknownArchitecture), new TinyModelOptions { Architecture = "mamba9" });
+        TinyModel.Write(PathOf(ThinkingSwitch), new TinyModelOptions
+        {
+            ChatTemplate = TinyModel.ChatTemplate.Replace("{{ '<|im_start|>assistant\n' }}",
+                "{{ '<|im_start|>assistant\n' }}{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\n\n</think>\n\n' }}{% endif %}"),
+        });
+        TinyModel.Write(PathOf(OpensThinking), new TinyModelOptions
+        {
+            ChatTemplate = TinyModel.ChatTemplate.Replace("{{ '<|im_start|>assistant\n' }}", "{{ '<|im_start|>assistant\n<think>\n' }}"),
+        });
 
         var good = File.ReadAllBytes(PathOf(Good));
         File.WriteAllBytes(PathOf(RandomBytes), RandomData(64 * 1024));

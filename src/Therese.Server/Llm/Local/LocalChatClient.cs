@@ -4,6 +4,7 @@ using LLama;
 using LLama.Exceptions;
 using LLama.Native;
 using Microsoft.Extensions.AI;
+using Therese.Server.Llm.Reasoning;
 
 namespace Therese.Server.Llm.Local;
 
@@ -54,7 +55,9 @@ public sealed class LocalChatClient(LocalModelHost host, string model) : IChatCl
 
         using var lease = await host.LoadAsync(model, cancellationToken);
         using var generation = new LocalGeneration(lease.Model, options, cancellationToken);
-        var prompt = generation.Tokenize(FormatPrompt(lease.Model.Weights, history, options, model));
+        var formatted = FormatPrompt(lease.Model.Weights, history, options, model);
+        var prompt = generation.Tokenize(formatted);
+        var thinking = new ThinkTagParser(opened: ThinkingSwitch.Opened(formatted));
         await foreach (var done in generation.PrefillAsync(prompt))
         {
             // A batch of a long prompt can take seconds of CPU: an empty update tells the caller the model is at work,
@@ -86,9 +89,9 @@ public sealed class LocalChatClient(LocalModelHost host, string model) : IChatCl
             // A token can end in the middle of a UTF-8 character: the decoder keeps those bytes for the next token.
             decoder.Add(token);
             var text = decoder.Read();
-            if (text.Length > 0)
+            if (text.Length > 0 && thinking.Feed(text) is { Count: > 0 } contents)
             {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, text)
+                yield return new ChatResponseUpdate(ChatRole.Assistant, [.. contents])
                 {
                     ResponseId = responseId,
                     MessageId = responseId,
@@ -102,7 +105,7 @@ public sealed class LocalChatClient(LocalModelHost host, string model) : IChatCl
         }
 
         var usage = new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = generated, TotalTokenCount = prompt.Length + generated };
-        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)])
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [.. thinking.Flush(), new UsageContent(usage)])
         {
             ResponseId = responseId,
             MessageId = responseId,
@@ -142,7 +145,8 @@ public sealed class LocalChatClient(LocalModelHost host, string model) : IChatCl
 
         try
         {
-            return Encoding.UTF8.GetString(template.Apply()) + prefill;
+            // A new answer gets what the template's own thinking logic would write; a continued one its partial text.
+            return Encoding.UTF8.GetString(template.Apply()) + (prefill ?? ThinkingSwitch.SuffixFor(weights, options));
         }
         catch (MissingTemplateException ex)
         {

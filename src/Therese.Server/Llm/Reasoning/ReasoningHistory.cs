@@ -1,3 +1,4 @@
+using Anthropic.Models.Messages;
 using Microsoft.Extensions.AI;
 using Therese.Server.Conversations;
 using Therese.Server.Settings;
@@ -28,7 +29,10 @@ public static class ReasoningHistory
                     break;
                 case ReasoningPart { Origin: { Provider: Providers.Anthropic, Signature: { } signature } origin } reasoning
                     when provider == Providers.Anthropic:
-                    contents.Add(new TextReasoningContent(origin.Redacted ? "" : reasoning.Text) { ProtectedData = signature });
+                    contents.Add(origin.Redacted
+                        // Empty text and opaque data could also be a thinking block whose display was omitted: the block itself says which.
+                        ? new TextReasoningContent("") { ProtectedData = signature, RawRepresentation = (ContentBlockParam)new RedactedThinkingBlockParam { Data = signature } }
+                        : new TextReasoningContent(reasoning.Text) { ProtectedData = signature });
                     break;
             }
         }
