@@ -1,7 +1,9 @@
 import { defaultFetch, jsonBody, requestJson } from './http';
 
 export type Provider = 'anthropic' | 'openai' | 'local';
-export type SettingField = 'provider' | 'model' | 'base_url' | 'api_key' | 'max_tokens' | 'system_prompt';
+export type SettingField = 'provider' | 'model' | 'base_url' | 'api_key' | 'max_tokens' | 'system_prompt' | 'reasoning';
+/** « Réflexion approfondie »: how hard the model may think before it answers. */
+export type ReasoningLevel = 'off' | 'low' | 'medium' | 'high';
 
 /** GET /api/settings: the settings in force. The key itself never comes back. */
 export interface Settings {
@@ -11,6 +13,7 @@ export interface Settings {
   api_key: { set: boolean; last4: string | null };
   max_tokens: number;
   system_prompt: string;
+  reasoning: ReasoningLevel;
   default_system_prompt: string;
   configured: boolean;
   /** Pinned by the administrator (configuration, environment, command line): read-only here. */
@@ -30,6 +33,7 @@ export interface SettingsPatch {
   api_key?: string | null;
   max_tokens?: number | null;
   system_prompt?: string | null;
+  reasoning?: ReasoningLevel | null;
 }
 
 export interface ModelChoice {

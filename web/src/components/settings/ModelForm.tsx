@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/errors';
-import { listModels, testSettings, type ConnectionTest, type ModelChoice, type Provider, type Settings, type SettingField } from '../../api/settings';
+import { listModels, testSettings, type ConnectionTest, type ModelChoice, type Provider, type ReasoningLevel, type Settings, type SettingField } from '../../api/settings';
 import { settingsStore } from '../../stores/settingsStore';
 import { Field, inputClass, primaryButton, secondaryButton } from './Field';
 import { LocalModelPicker } from './LocalModelPicker';
@@ -116,6 +116,26 @@ export function ModelForm({ settings, start, knownModels, compact = false, onSav
 
   const advanced = (
     <>
+      <Field
+        id={id('reasoning')}
+        label="Réflexion approfondie"
+        lockedBy={lockedBy('reasoning')}
+        hint={reasoningHint(form.provider)}
+      >
+        <select
+          id={id('reasoning')}
+          data-testid="reasoning-level"
+          className={inputClass}
+          value={form.reasoning}
+          disabled={!!lockedBy('reasoning')}
+          onChange={(e) => update({ reasoning: e.target.value as ReasoningLevel })}
+        >
+          <option value="off">Désactivée</option>
+          <option value="low">Légère</option>
+          <option value="medium">Moyenne</option>
+          <option value="high">Poussée</option>
+        </select>
+      </Field>
       <Field id={id('max-tokens')} label="Longueur maximale d’une réponse (en jetons)" lockedBy={lockedBy('max_tokens')}>
         <input
           id={id('max-tokens')}
@@ -365,6 +385,18 @@ export function ModelForm({ settings, start, knownModels, compact = false, onSav
       {test.state === 'done' && <TestResult result={test.result} />}
     </form>
   );
+}
+
+/** What « Réflexion approfondie » does with the provider chosen. */
+function reasoningHint(provider: Provider): string {
+  switch (provider) {
+    case 'anthropic':
+      return 'Claude réfléchit avant de répondre ; sa réflexion s’affiche, repliée, au-dessus de la réponse. Elle consomme des jetons.';
+    case 'openai':
+      return 'Demandée aux modèles qui savent réfléchir (Qwen3, DeepSeek-R1, gpt-oss…) ; un modèle qui ne le sait pas répond sans.';
+    default:
+      return 'Pour les modèles qui ont un interrupteur de réflexion, comme Qwen3.';
+  }
 }
 
 function TestResult({ result }: { result: ConnectionTest }) {

@@ -11,6 +11,7 @@ const fresh: Settings = {
   api_key: { set: false, last4: null },
   max_tokens: 4096,
   system_prompt: 'Tu es THÉRÈSE.',
+  reasoning: 'off',
   default_system_prompt: 'Tu es THÉRÈSE.',
   configured: false,
   locked: [],

@@ -9,6 +9,7 @@ const base: Settings = {
   api_key: { set: true, last4: 'abcd' },
   max_tokens: 4096,
   system_prompt: 'Tu es THÉRÈSE.',
+  reasoning: 'off',
   default_system_prompt: 'Tu es THÉRÈSE.',
   configured: true,
   locked: [],
@@ -22,6 +23,15 @@ describe('settings form', () => {
     expect(patch).not.toHaveProperty('api_key');
     expect(patch.model).toBe('claude-opus-4');
     expect(patch.system_prompt).toBeNull();
+  });
+
+  it('sends the reasoning level, off as unset', () => {
+    const form = formFromSettings(base);
+    expect(form.reasoning).toBe('off');
+    expect(patchFromForm(form, base).reasoning).toBeNull();
+    expect(patchFromForm({ ...form, reasoning: 'high' }, base).reasoning).toBe('high');
+    const locked: Settings = { ...base, reasoning: 'medium', locked: ['reasoning'], sources: { reasoning: 'la ligne de commande' } };
+    expect(patchFromForm(formFromSettings(locked), locked)).not.toHaveProperty('reasoning');
   });
 
   it('never sends the saved key to another service', () => {

@@ -1,4 +1,4 @@
-import type { Provider, Settings, SettingField, SettingsPatch } from '../../api/settings';
+import type { Provider, ReasoningLevel, Settings, SettingField, SettingsPatch } from '../../api/settings';
 import { customPreset, presetOf, servicePresets } from './presets';
 
 /** What the settings form holds while the user edits it. */
@@ -14,6 +14,7 @@ export interface SettingsForm {
   clearKey: boolean;
   maxTokens: string;
   systemPrompt: string;
+  reasoning: ReasoningLevel;
 }
 
 export function formFromSettings(settings: Settings, start?: Partial<SettingsForm>): SettingsForm {
@@ -30,6 +31,7 @@ export function formFromSettings(settings: Settings, start?: Partial<SettingsFor
     clearKey: false,
     maxTokens: String(settings.max_tokens),
     systemPrompt: settings.system_prompt,
+    reasoning: settings.reasoning ?? 'off',
   };
 }
 
@@ -60,6 +62,7 @@ export function patchFromForm(form: SettingsForm, settings: Settings): SettingsP
   }
   if (!locked.has('system_prompt'))
     patch.system_prompt = form.systemPrompt.trim() === settings.default_system_prompt.trim() ? null : form.systemPrompt;
+  if (!locked.has('reasoning')) patch.reasoning = form.reasoning === 'off' ? null : form.reasoning;
   return patch;
 }
 
