@@ -6,12 +6,16 @@ using Therese.Bench.Report;
 
 namespace Therese.Bench.Scenarios;
 
+/// <param name="ReasoningTokens">Tokens of reasoning streamed (in the open « Réflexion » block) before the answer's <paramref name="Tokens"/>.</param>
 public sealed record BrowserStreamingRun(int Tokens, double SendToDoneMs, double FirstTextMs, int LongTasks, double LongestTaskMs, double BlockingMs,
-    int Frames, int TextFrames, double MaxTextGapMs, double MaxFrameGapMs, string Status);
+    int Frames, int TextFrames, double MaxTextGapMs, double MaxFrameGapMs, string Status, int ReasoningTokens = 0);
 
 public sealed record BrowserStreamingResult(List<BrowserStreamingRun> Runs, double LoadAverage);
 
-/// <summary>Section 8: long Markdown answers at 1,000 tokens/s: long tasks, frames that received text, gaps between text updates.</summary>
+/// <summary>
+/// Section 8: long Markdown answers at 1,000 tokens/s: long tasks, frames that received text, gaps between text updates; and the
+/// same answer after as long a reasoning, streamed in the « Réflexion » block first.
+/// </summary>
 public static class BrowserStreamingScenario
 {
     // Installed before the app's own scripts (AddInitScript goes through CDP, so the page's CSP does not apply).
@@ -52,18 +56,23 @@ public static class BrowserStreamingScenario
     public static async Task<BrowserStreamingResult> RunAsync(BenchContext ctx, IBrowser browser)
     {
         int[] sizes = ctx.Options.Quick ? [2000] : [5000, 10000];
+        var reasoningThenAnswer = ctx.Options.Quick ? 1000 : 5000;
         var load = Machine.Load1();
         var runs = new List<BrowserStreamingRun>();
-        foreach (var (tokens, measured) in new[] { (300, false) }.Concat(sizes.Select(n => (n, true))))
+        var plan = new[] { (Tokens: 300, Reasoning: 0, Measured: false) }
+            .Concat(sizes.Select(n => (Tokens: n, Reasoning: 0, Measured: true)))
+            .Append((Tokens: reasoningThenAnswer, Reasoning: reasoningThenAnswer, Measured: true));
+        foreach (var (tokens, reasoning, measured) in plan)
         {
-            ctx.Progress($"8. browser streaming: {tokens} Markdown tokens at 1,000 tokens/s{(measured ? "" : " (warm-up)")}");
+            ctx.Progress($"8. browser streaming: {(reasoning > 0 ? $"{reasoning} reasoning tokens then " : "")}{tokens} Markdown tokens at 1,000 tokens/s{(measured ? "" : " (warm-up)")}");
             var context = await Chromium.NewContextAsync(browser);
             var page = await context.NewPageAsync();
             await page.AddInitScriptAsync(InitScript);
             await page.GotoAsync(ctx.Host.BaseUrl + "/");
             var input = page.Locator("[data-testid=chat-input]");
             await input.WaitForAsync();
-            await input.FillAsync($"Mesure navigateur\n::fake {{\"tokens\":{tokens},\"markdown\":true,\"tps\":1000}}");
+            var thinking = reasoning > 0 ? $"\"thinking_tokens\":{reasoning}," : "";
+            await input.FillAsync($"Mesure navigateur\n::fake {{{thinking}\"tokens\":{tokens},\"markdown\":true,\"tps\":1000}}");
             await page.EvaluateAsync("() => { const b = window.__bench; b.longTasks = []; b.recording = true; b.t0 = performance.now(); }");
             var sw = Stopwatch.StartNew();
             await input.PressAsync("Enter");
@@ -86,7 +95,7 @@ public static class BrowserStreamingScenario
                 runs.Add(new BrowserStreamingRun(tokens, elapsed, json.GetProperty("firstText").GetDouble(), json.GetProperty("n").GetInt32(),
                     json.GetProperty("longest").GetDouble(), json.GetProperty("blocking").GetDouble(), json.GetProperty("frames").GetInt32(),
                     json.GetProperty("textFrames").GetInt32(), json.GetProperty("maxGap").GetDouble(), json.GetProperty("maxFrameGap").GetDouble(),
-                    json.GetProperty("status").GetString()!));
+                    json.GetProperty("status").GetString()!, reasoning));
             await context.CloseAsync();
         }
         return new BrowserStreamingResult(runs, Math.Max(load, Machine.Load1()));
@@ -101,10 +110,12 @@ public static class BrowserStreamingScenario
         md.Line("A `PerformanceObserver('longtask')`, a `MutationObserver` on the answer and a `requestAnimationFrame` loop (frames, frames in which the answer changed).");
         md.Line($"Load average (1 min) during the section: {r.LoadAverage:0.00}.");
         md.Line();
+        md.Line("The last row streams as many reasoning tokens first (`thinking_tokens`), shown live in the open « Réflexion » block, which closes when the answer begins.");
+        md.Line();
         md.Line("| tokens | Enter → complete (ms) | first text (ms) | long tasks | longest (ms) | blocking time (ms) | frames | frames with new text | max gap between text updates (ms) | max frame interval (ms) | status |");
         md.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var b in r.Runs)
-            md.Line($"| {b.Tokens:N0} | {b.SendToDoneMs:0} | {b.FirstTextMs:0} | {b.LongTasks} | {b.LongestTaskMs:0} | {b.BlockingMs:0} | {b.Frames} | {b.TextFrames} | {b.MaxTextGapMs:0} | {b.MaxFrameGapMs:0} | {b.Status} |");
+            md.Line($"| {(b.ReasoningTokens > 0 ? $"{b.ReasoningTokens:N0} reasoning + " : "")}{b.Tokens:N0} | {b.SendToDoneMs:0} | {b.FirstTextMs:0} | {b.LongTasks} | {b.LongestTaskMs:0} | {b.BlockingMs:0} | {b.Frames} | {b.TextFrames} | {b.MaxTextGapMs:0} | {b.MaxFrameGapMs:0} | {b.Status} |");
         md.Line();
     }
 }
