@@ -50,8 +50,7 @@ public static class StorageExtensions
         dir.Prepare();
 
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<ThereseDb>>().CreateDbContextAsync();
-        // EF Core takes a database lock around migrations: instances starting together migrate once.
-        await db.Database.MigrateAsync();
+        await MigrateAsync(db, storage);
         if (!storage.IsPostgres)
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
@@ -69,6 +68,32 @@ public static class StorageExtensions
                 .SetProperty(m => m.StopReason, "interrupted"));
         if (interrupted > 0)
             app.Logger.LogWarning("{Count} answer(s) were cut off by a previous stop of THÉRÈSE and are now marked interrupted", interrupted);
+    }
+
+    /// <summary>
+    /// Applies the pending migrations. EF Core's own migration lock on PostgreSQL lasts one migration's
+    /// transaction, so two instances starting together each read the same pending list and the second
+    /// one adds a column that is already there. A session advisory lock, held on the context's connection
+    /// for the whole run, makes the instances migrate one after the other.
+    /// </summary>
+    private static async Task MigrateAsync(ThereseDb db, StorageOptions storage)
+    {
+        if (!storage.IsPostgres)
+        {
+            await db.Database.MigrateAsync();
+            return;
+        }
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(7461727365)");
+            try { await db.Database.MigrateAsync(); }
+            finally { await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(7461727365)"); }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 }
 

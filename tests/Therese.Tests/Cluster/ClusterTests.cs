@@ -231,6 +231,30 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task An_answer_followed_through_another_instance_mid_thought_gets_its_reasoning_and_its_text_whole()
+    {
+        var (on0, cookies) = await fixture.SignInAsync(instance: 0);
+        await using var writer = await ChatStreamReader.OpenAsync(on0, Send(new { thinking_tokens = 120, text = "La réponse, après réflexion.", tps = 60, ttft_ms = 0 }));
+        var seen = await writer.NextOfTypeAsync("reasoning");
+        for (var i = 0; i < 5; i++) seen = await writer.NextOfTypeAsync("reasoning");
+
+        // Through instance 1, from the Redis log: what was missed coalesced, then the rest live, in order.
+        using var on1 = Cluster.CreateClient(1, cookies);
+        await using var follower = await ChatStreamReader.FollowAsync(on1, writer.MessageId!, seen.NumericId);
+        var events = await follower.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        string Reasoning(IEnumerable<ReceivedEvent> all) =>
+            string.Concat(all.Where(e => !e.IsDoneMarker && e.Type == "reasoning").Select(e => e.Json.GetProperty("reasoning").GetString()));
+        Assert.Equal(FakeText.Text(120), Reasoning(writer.Received.Where(e => e.Id is not null && e.NumericId <= seen.NumericId)) + Reasoning(events));
+        Assert.Single(events, e => e.Type == "reasoning_end");
+        Assert.Equal("La réponse, après réflexion.", follower.Text);
+
+        using var on2 = Cluster.CreateClient(2, cookies);
+        var saved = await AnswerAsync(on2, writer.ConversationId!);
+        Assert.Equal(FakeText.Text(120), saved.GetProperty("reasoning").GetString());
+        Assert.Equal("La réponse, après réflexion.", saved.GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task When_the_instance_writing_an_answer_is_killed_its_followers_elsewhere_see_it_interrupted_with_nothing_lost()
     {
         var (on0, cookies) = await fixture.SignInAsync(instance: 0);
