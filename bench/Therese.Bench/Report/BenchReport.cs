@@ -18,6 +18,7 @@ public sealed class BenchReport
     public LongAnswerResult? LongAnswer { get; set; }
     public ScaleResult? Scale { get; set; }
     public ClusterResult? Cluster { get; set; }
+    public LocalModelResult? LocalModel { get; set; }
     public PageLoadResult? PageLoad { get; set; }
     public BrowserStreamingResult? BrowserStreaming { get; set; }
     public TokenToPaintResult? TokenToPaint { get; set; }

@@ -67,6 +67,12 @@ public static class Goals
             foreach (var rate in tp.Rates)
                 goals.Add(new Goal($"5-{rate.Tps}", $"token → paint at {rate.Tps:N0} tokens/s, p95 (final text exact)", "≤ 20 ms",
                     $"{Ms(rate.Latency.P95)} ms{(rate.Exact ? "" : ", text NOT exact")}", rate.Latency.P95 <= 20 && rate.Exact));
+        if (r.LocalModel is { Failed: null, Stops.Count: > 0 } lm)
+        {
+            var other = lm.Stops.Max(s => s.OtherAfter);
+            goals.Add(new Goal("11", $"a model inside THÉRÈSE: CPU 0.5–1.5 s after a Stop on every thread but the tiered JIT's (generation, OpenMP, saving), max over {lm.Stops.Count} stops",
+                "≤ 0.05 cores", $"{other:0.00} cores", other <= 0.05));
+        }
         r.Goals = goals;
     }
 }

@@ -66,6 +66,7 @@ public static class Publisher
         if (r.BrowserStreaming is { } bs) BrowserStreamingScenario.Write(md, bs);
         if (r.TokenToPaint is { } tp) TokenToPaintScenario.Write(md, tp);
         if (r.Cluster is { } cl) ClusterScenario.Write(md, cl, r.FirstToken, r.Scale);
+        if (r.LocalModel is { } lm) LocalModelScenario.Write(md, lm);
         return md.ToString();
     }
 
@@ -123,6 +124,8 @@ public static class Publisher
             else
                 md.Line($"- Three instances behind nginx: not measured ({cl.Skipped ?? cl.Failed ?? "no level ran"}).");
         }
+        if (r.LocalModel is { } lm)
+            md.Line(LocalModelScenario.Summary(lm));
         if (r.LongAnswer is { } la)
             md.Line($"- A 10,000-token answer at full speed: {Ms(la.Through.P50)} ms through THÉRÈSE against {Ms(la.Direct.P50)} ms straight from the SDK; text intact on the client and in the database in {Math.Min(la.Intact, la.SavedIntact)}/{la.Runs}.");
         if (r.Goals.Count > 0)
