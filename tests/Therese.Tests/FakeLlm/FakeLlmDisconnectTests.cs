@@ -10,22 +10,23 @@ namespace Therese.Tests.FakeLlm;
 /// Client cancellation reaches the fake as DisconnectedAt; the Output lines give the measured latency.
 /// They pin down why THÉRÈSE's provider client turns draining off (Llm/ProviderHttp.cs): with the default
 /// handler the provider connection stays open about 2 s after a cancel (the response drain timeout); without
-/// draining it closes at once.
+/// draining it closes at once (about 1 ms: the benchmark's section 3 measures it through THÉRÈSE).
 /// </summary>
 public sealed class FakeLlmDisconnectTests(ITestOutputHelper output) : FakeLlmTestBase(output)
 {
     public enum Stop { CancelToken, BreakLoop }
 
-    /// <summary>Without draining, the provider sees the disconnect at once (measured: about 1 ms).</summary>
-    internal static readonly TimeSpan Immediate = TimeSpan.FromMilliseconds(250);
-
     /// <summary>SocketsHttpHandler's default ResponseDrainTimeout is 2 s: a draining client holds the connection at least this long.</summary>
     internal static readonly TimeSpan Drained = TimeSpan.FromMilliseconds(1500);
 
+    /// <summary>
+    /// Draining or not, told apart by the drain itself: a draining client holds the connection for the drain timeout, one that
+    /// does not drain closes it before (at once, but how soon is the benchmark's to measure, not a bound a busy machine may miss).
+    /// </summary>
     internal static void AssertGap(bool noDrain, double gapMs)
     {
         if (noDrain)
-            Assert.True(gapMs < Immediate.TotalMilliseconds, $"without draining, the connection closed {gapMs:0.0} ms after the cancel");
+            Assert.True(gapMs < Drained.TotalMilliseconds, $"without draining, the connection closed {gapMs:0.0} ms after the cancel, as late as a drain");
         else
             Assert.True(gapMs >= Drained.TotalMilliseconds, $"the default handler closed the connection {gapMs:0.0} ms after the cancel: it no longer drains");
         Assert.True(gapMs > -5, $"the disconnect was logged {-gapMs:0.0} ms before the cancel");
