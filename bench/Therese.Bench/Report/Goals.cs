@@ -55,7 +55,12 @@ public static class Goals
             }
         }
         if (r.Stop is { } st)
+        {
             goals.Add(new Goal("3", $"stop: client abort → provider connection closed, p99 over {st.Runs} stops", "≤ 10 ms", $"{Ms(st.ToProviderClosed.P99)} ms", st.ToProviderClosed.P99 <= 10));
+            if (st.OpenAi is { } so)
+                goals.Add(new Goal("3o", $"stop through the OpenAI SDK: client abort → provider connection closed, p99 over {so.Runs} stops", "≤ 10 ms",
+                    $"{Ms(so.ToProviderClosed.P99)} ms", so.ToProviderClosed.P99 <= 10));
+        }
         if (r.PageLoad is { } pl)
         {
             goals.Add(new Goal("4a", $"page load: loads with no long task over 50 ms, navigation → idle", $"{pl.Loads} of {pl.Loads}",

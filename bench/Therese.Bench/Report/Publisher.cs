@@ -89,6 +89,8 @@ public static class Publisher
             md.Line($"| per-token relay (provider flushed it → client has the `delta`) | {Ms(rl.Every.P50)} ms | {Ms(rl.Every.P99)} ms | |");
         if (r.Stop is { } st)
             md.Line($"| Stop: client gone → provider connection closed ({st.Runs} stops) | {Ms(st.ToProviderClosed.P50)} ms | {Ms(st.ToProviderClosed.P99)} ms | ≤ 10 ms p99 |");
+        if (r.Stop?.OpenAi is { } so)
+            md.Line($"| the same through the OpenAI SDK, to an OpenAI-compatible provider ({so.Runs} stops) | {Ms(so.ToProviderClosed.P50)} ms | {Ms(so.ToProviderClosed.P99)} ms | ≤ 10 ms p99 |");
         if (r.Storage is { } sg)
             md.Line($"| first token with the database write-locked for {sg.LockMs} ms | {Ms(sg.LockedFirst.P50)} ms | | |");
         if (r.Cluster?.FirstToken is { } cf)
