@@ -22,6 +22,8 @@ public sealed class BenchReport
     public PageLoadResult? PageLoad { get; set; }
     public BrowserStreamingResult? BrowserStreaming { get; set; }
     public TokenToPaintResult? TokenToPaint { get; set; }
+    public PageStopResult? PageStop { get; set; }
+    public LongConversationResult? LongConversation { get; set; }
 
     /// <summary>Each goal of the benchmark against what this run measured.</summary>
     public List<Goal> Goals { get; set; } = [];

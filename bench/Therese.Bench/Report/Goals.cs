@@ -72,6 +72,16 @@ public static class Goals
             foreach (var rate in tp.Rates)
                 goals.Add(new Goal($"5-{rate.Tps}", $"token → paint at {rate.Tps:N0} tokens/s, p95 (final text exact)", "≤ 20 ms",
                     $"{Ms(rate.Latency.P95)} ms{(rate.Exact ? "" : ", text NOT exact")}", rate.Latency.P95 <= 20 && rate.Exact));
+        if (r.PageStop is { } ps)
+            foreach (var w in ps.Ways)
+                goals.Add(new Goal($"12-{w.How.ToLowerInvariant()}", $"Stop in the page ({w.How}) → provider connection closed, p95 over {w.Runs} stops; text and provider frozen after it",
+                    $"≤ 100 ms; {w.Runs}", $"{Ms(w.ToProviderClosed.P95)} ms; {w.TextFrozen}", w.ToProviderClosed.P95 <= 100 && w.TextFrozen == w.Runs));
+        if (r.LongConversation is { } lc)
+        {
+            var longest = Math.Max(lc.OpenLongestMs, lc.ScrollLongestMs);
+            goals.Add(new Goal("13", $"a conversation of {lc.Messages:N0} messages: longest task opening it and scrolling back to its first message", "≤ 100 ms",
+                $"{longest:0} ms{(lc.ReachedFirst ? "" : " (first message NOT reached)")}", longest <= 100 && lc.ReachedFirst));
+        }
         if (r.LocalModel is { Failed: null, Stops.Count: > 0 } lm)
         {
             var other = lm.Stops.Max(s => s.OtherAfter);

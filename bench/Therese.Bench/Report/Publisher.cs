@@ -67,6 +67,8 @@ public static class Publisher
         if (r.TokenToPaint is { } tp) TokenToPaintScenario.Write(md, tp);
         if (r.Cluster is { } cl) ClusterScenario.Write(md, cl, r.FirstToken, r.Scale);
         if (r.LocalModel is { } lm) LocalModelScenario.Write(md, lm);
+        if (r.PageStop is { } ps) PageStopScenario.Write(md, ps);
+        if (r.LongConversation is { } lc) LongConversationScenario.Write(md, lc);
         return md.ToString();
     }
 
@@ -103,6 +105,9 @@ public static class Publisher
         if (r.TokenToPaint is { } tp)
             foreach (var rate in tp.Rates)
                 md.Line($"| token → painted in the page, {rate.Tps:N0} tokens/s (p95: {Ms(rate.Latency.P95)} ms) | {Ms(rate.Latency.P50)} ms | {Ms(rate.Latency.P99)} ms | ≤ 20 ms p95 |");
+        if (r.PageStop is { } ps)
+            foreach (var w in ps.Ways)
+                md.Line($"| Stop in the page ({(w.How == "click" ? "a click on « Arrêter »" : "Escape")}) → provider connection closed ({w.Runs} stops; p95: {Ms(w.ToProviderClosed.P95)} ms) | {Ms(w.ToProviderClosed.P50)} ms | {Ms(w.ToProviderClosed.P99)} ms | ≤ 100 ms p95 |");
         md.Line();
         if (r.Scale is { Levels.Count: > 0 } sc)
         {
@@ -115,6 +120,9 @@ public static class Publisher
         if (r.PageLoad is { } pl)
             md.Line($"- Page load: {pl.LoadsWithoutLongTask} of {pl.Loads} loads without a long task over 50 ms (longest {pl.LongestTaskMs:0} ms); {pl.StartJsKb:0} KB of JavaScript"
                     + $" (decoded) to show the page and stream plain text, {pl.IdleJsKb:0} KB once idle.");
+        if (r.LongConversation is { } lc)
+            md.Line($"- A conversation of {lc.Messages:N0} messages: opened in {lc.OpenMs:0} ms with {lc.OpenLongTasks} long task(s) (longest {lc.OpenLongestMs:0} ms), scrolled back to its first message"
+                    + $" with {lc.ScrollLongTasks} long task(s) (longest {lc.ScrollLongestMs:0} ms){(lc.ReachedFirst ? "" : ", first message NOT reached")}.");
         if (r.BrowserStreaming is { } bs)
             foreach (var b in bs.Runs)
                 md.Line($"- A {b.Tokens:N0}-token Markdown answer at 1,000 tokens/s: {b.LongTasks} long task(s) (longest {b.LongestTaskMs:0} ms), new text in {b.TextFrames} of {b.Frames} frames, at most {b.MaxTextGapMs:0} ms between two text updates.");
