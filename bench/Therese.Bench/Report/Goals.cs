@@ -82,6 +82,10 @@ public static class Goals
             goals.Add(new Goal("13", $"a conversation of {lc.Messages:N0} messages: longest task opening it and scrolling back to its first message", "≤ 100 ms",
                 $"{longest:0} ms{(lc.ReachedFirst ? "" : " (first message NOT reached)")}", longest <= 100 && lc.ReachedFirst));
         }
+        if (r.Crash is { Kills.Count: > 0 } cr)
+            goals.Add(new Goal("14", $"a crash (kill -9) mid-answer: age of the oldest word seen but not saved, max over {cr.Kills.Count} kills; answers saved interrupted",
+                $"≤ 1,000 ms; {cr.Kills.Count}", $"{cr.OldestLost.Max:0} ms; {cr.Kills.Count(k => k.Status == "interrupted")}",
+                cr.OldestLost.Max <= 1000 && cr.Kills.All(k => k.Status == "interrupted")));
         if (r.LocalModel is { Failed: null, Stops.Count: > 0 } lm)
         {
             var other = lm.Stops.Max(s => s.OtherAfter);

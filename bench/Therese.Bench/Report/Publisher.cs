@@ -69,6 +69,7 @@ public static class Publisher
         if (r.LocalModel is { } lm) LocalModelScenario.Write(md, lm);
         if (r.PageStop is { } ps) PageStopScenario.Write(md, ps);
         if (r.LongConversation is { } lc) LongConversationScenario.Write(md, lc);
+        if (r.Crash is { } cr) CrashScenario.Write(md, cr);
         return md.ToString();
     }
 
@@ -136,6 +137,9 @@ public static class Publisher
         }
         if (r.LocalModel is { } lm)
             md.Line(LocalModelScenario.Summary(lm));
+        if (r.Crash is { Kills.Count: > 0 } cr)
+            md.Line($"- The server killed with SIGKILL mid-answer, {cr.Kills.Count} times: after the restart every answer is `{string.Join("`, `", cr.Kills.Select(k => k.Status).Distinct())}`;"
+                    + $" the oldest word the user had seen and the database lacked had arrived {cr.OldestLost.Max:0} ms before the kill at most (p50 {cr.OldestLost.P50:0} ms; saved every {cr.CheckpointSeconds:0.0} s).");
         if (r.LongAnswer is { } la)
             md.Line($"- A 10,000-token answer at full speed: {Ms(la.Through.P50)} ms through THÉRÈSE against {Ms(la.Direct.P50)} ms straight from the SDK; text intact on the client and in the database in {Math.Min(la.Intact, la.SavedIntact)}/{la.Runs}.");
         if (r.Goals.Count > 0)
