@@ -74,13 +74,19 @@ public sealed class FakeLlmDisconnectTests(ITestOutputHelper output) : FakeLlmTe
         IChatClient chat = openAi ? OpenAi() : Anthropic().AsIChatClient("m", 1000);
         using var cts = new CancellationTokenSource();
         var got = new StringBuilder();
+        var expected = FakeText.Text(3);
+        var allReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = Task.Run(async () =>
         {
             await foreach (var u in chat.GetStreamingResponseAsync(Directive("""{"tokens":50,"stall_after":3,"tps":0,"ttft_ms":0}"""), cancellationToken: cts.Token))
+            {
                 got.Append(u.Text);
+                if (got.Length >= expected.Length) allReceived.TrySetResult();
+            }
         });
         var stalled = await Fake.WaitForRequestAsync(r => r.Outcome == "stalled", Wait);
-        await Task.Delay(100);
+        // Cancel while the client waits in the stall, once it has read the three tokens (however long a busy machine takes).
+        await allReceived.Task.WaitAsync(Wait);
         var cancelAt = DateTimeOffset.UtcNow;
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
