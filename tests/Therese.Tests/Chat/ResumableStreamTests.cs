@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Therese.FakeLlm;
+using Therese.Server.Chat;
 using Xunit.Abstractions;
 
 namespace Therese.Tests.Chat;
@@ -86,12 +88,15 @@ public sealed class ResumableStreamTests(ITestOutputHelper output) : ServerTest
         var messageId = first.MessageId!;
         var seen = first.LastEventId;
         await first.DisposeAsync();
-        await Task.Delay(300);
+        // Reconnect once the answer has logged a few more deltas (not after a fixed time a loaded machine may not keep up with).
+        Assert.True(Host.Services.GetRequiredService<AnswerRegistry>().TryGet(messageId, out var run));
+        while (run.Log.LastId <= seen + 2)
+            Assert.True(await run.Log.WaitAsync(run.Log.LastId, TimeSpan.FromSeconds(10), CancellationToken.None), "the answer logged nothing more after the drop");
 
         await using var resumed = await ChatStreamReader.FollowAsync(Http, messageId, seen);
         var catchUp = await resumed.NextAsync();
         Assert.Equal("delta", catchUp!.Type);
-        Assert.True(catchUp.NumericId > seen + 1, "the missed deltas come as one event carrying the last one's id");
+        Assert.True(catchUp.NumericId > seen + 1, $"the missed deltas come as one event carrying the last one's id (seen {seen}, logged {run.Log.LastId}, caught up to {catchUp.NumericId})");
         var events = await resumed.ReadToEndAsync();
         Assert.Equal(FakeText.Text(60), first.Text + resumed.Text);
         Assert.True(events.Count(e => e.Type == "delta") > 5, "the live rest comes one delta per token");
@@ -274,7 +279,15 @@ public sealed class ReplayFromSavedTests : ServerTest
         await using var stream = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { text = "Réponse enregistrée en base.", tps = 0 }), resumable = true });
         await stream.ReadToEndAsync();
         var messageId = stream.MessageId!;
-        await Task.Delay(100);
+        // The log is freed at once after the end (a 0 s window): wait until it is, rather than for a fixed time.
+        var registry = Host.Services.GetRequiredService<AnswerRegistry>();
+        var state = Host.Services.GetRequiredService<IStreamState>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (registry.TryGet(messageId, out _) || await state.FindLogAsync(messageId) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the answer's log was not freed within 10 s of its end");
+            await Task.Delay(10);
+        }
 
         await using var late = await ChatStreamReader.FollowAsync(Http, messageId, 3);
         var events = await late.ReadToEndAsync();
