@@ -128,21 +128,35 @@ public sealed class FakeLlmDisconnectTests(ITestOutputHelper output) : FakeLlmTe
     [Fact]
     public async Task Split_utf8_really_splits_inside_a_character_on_the_wire()
     {
-        using var http = new HttpClient();
-        using var req = new HttpRequestMessage(HttpMethod.Post, Fake.BaseUrl + "/v1/chat/completions")
-        {
-            Content = new StringContent("""{"model":"m","stream":true,"messages":[{"role":"user","content":"::fake {\"text\":\"é à\",\"split_utf8\":true,\"ttft_ms\":0,\"tps\":0}"}]}""", Encoding.UTF8, "application/json"),
-        };
-        req.Headers.Authorization = new("Bearer", "k");
-        using var resp = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead);
-        await using var body = await resp.Content.ReadAsStreamAsync();
-        var buf = new byte[64 * 1024];
+        // Read as HTTP/1.1 chunks from the socket: each of the fake's flushes is a chunk of its own, whatever the reader's pace
+        // (a reader slowed down by a busy machine gets both halves in one read, but still in two chunks).
+        var uri = new Uri(Fake.BaseUrl);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        await using var stream = tcp.GetStream();
+        var json = """{"model":"m","stream":true,"messages":[{"role":"user","content":"::fake {\"text\":\"é à\",\"split_utf8\":true,\"ttft_ms\":0,\"tps\":0}"}]}""";
+        var body = Encoding.UTF8.GetBytes(json);
+        var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer k\r\nContent-Type: application/json\r\n" +
+                   $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body);
+        using var received = new MemoryStream();
+        await stream.CopyToAsync(received);
+        var raw = received.ToArray();
+
+        var headersEnd = raw.AsSpan().IndexOf("\r\n\r\n"u8);
+        Assert.Contains("transfer-encoding: chunked", Encoding.ASCII.GetString(raw, 0, headersEnd).ToLowerInvariant());
         var chunks = new List<byte[]>();
-        int read;
-        while ((read = await body.ReadAsync(buf)) > 0) chunks.Add(buf[..read]);
-        var all = chunks.SelectMany(c => c).ToArray();
-        Assert.Contains("\"content\":\"é\"", Encoding.UTF8.GetString(all));
-        // At least one read ends right after the lead byte of a 2-byte character (0xC3 for é/à).
+        for (var at = headersEnd + 4; at < raw.Length;)
+        {
+            var lineEnd = raw.AsSpan(at).IndexOf("\r\n"u8);
+            var size = Convert.ToInt32(Encoding.ASCII.GetString(raw, at, lineEnd).Split(';')[0], 16);
+            if (size == 0) break;
+            chunks.Add(raw[(at + lineEnd + 2)..(at + lineEnd + 2 + size)]);
+            at += lineEnd + 2 + size + 2;
+        }
+        Assert.Contains("\"content\":\"é\"", Encoding.UTF8.GetString(chunks.SelectMany(c => c).ToArray()));
+        // At least one write ends right after the lead byte of a 2-byte character (0xC3 for é/à).
         Assert.Contains(chunks, c => c[^1] == 0xC3);
     }
 
