@@ -8,7 +8,7 @@ status=0
 ( cd web && npm ci --no-audit --no-fund >/dev/null && NO_COLOR=1 npm test ) 2>&1 | tee "$log/web.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-# One test assembly at a time: the browser tests measure timing and should not share two cores with the rest.
+# One test assembly at a time: on two cores, two at once would only slow each other down (no test bounds a duration).
 dotnet build THERESE.slnx || status=1
 for project in tests/Therese.Tests tests/Therese.E2E; do
   dotnet test "$project" --no-build 2>&1 | tee -a "$log/dotnet.txt"

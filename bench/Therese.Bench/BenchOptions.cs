@@ -11,6 +11,10 @@ public sealed record BenchOptions
     public bool Scale { get; init; } = true;
     /// <summary>Section 10, three instances behind nginx (--no-cluster leaves it out).</summary>
     public bool Cluster { get; init; } = true;
+    /// <summary>Section 11, a model inside THÉRÈSE in a process of its own (--no-local leaves it out).</summary>
+    public bool Local { get; init; } = true;
+    /// <summary>Section 14, the server killed mid-answer (--no-crash leaves it out).</summary>
+    public bool Crash { get; init; } = true;
     /// <summary>Only regenerate latest.md, the README table and the chart from an existing latest.json.</summary>
     public bool RenderOnly { get; init; }
     public required string OutputDir { get; init; }
@@ -18,7 +22,7 @@ public sealed record BenchOptions
     public int[] ScaleLevels { get; init; } = [1000, 5000, 10000];
     /// <summary>Concurrent streams through the cluster (section 10), at 1 token/s; --cluster-levels 1000,2000.</summary>
     public int[] ClusterLevels { get; init; } = [1000, 2000];
-    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, browser, scale, cluster), for profiling; results go to a temp folder.</summary>
+    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, browser, scale, cluster, local, crash), for profiling; results go to a temp folder.</summary>
     public string? Only { get; init; }
     /// <summary>--rounds N: rounds of section 1 (profiling).</summary>
     public int? Rounds { get; init; }
@@ -40,6 +44,8 @@ public sealed record BenchOptions
             Browser = !args.Contains("--no-browser") && (only is null || only == "browser"),
             Scale = !args.Contains("--no-scale") && (only is null || only == "scale"),
             Cluster = !args.Contains("--no-cluster") && (only is null || only == "cluster"),
+            Local = !args.Contains("--no-local") && (only is null || only == "local"),
+            Crash = !args.Contains("--no-crash") && (only is null || only == "crash"),
             RenderOnly = args.Contains("--render"),
             OutputDir = output,
             // Only a full run into the committed folder may rewrite the README.

@@ -47,7 +47,7 @@ public static class BenchProgram
         var command = "dotnet run -c Release --project bench/Therese.Bench" + (options.Quick ? " -- --quick" : "");
         var report = new BenchReport { Run = Machine.Describe(options.Mode, command) };
 
-        if (options.Only is not ("scale" or "cluster"))
+        if (options.Only is not ("scale" or "cluster" or "local" or "crash"))
         {
             await using var ctx = await BenchContext.StartAsync(options);
             ctx.Progress("fake provider, THÉRÈSE and the bare relay started (Kestrel, loopback, temp data folder)");
@@ -58,6 +58,10 @@ public static class BenchProgram
             if (options.Runs("long")) report.LongAnswer = await LongAnswerScenario.RunAsync(ctx);
             if (options.Browser) await BrowserScenarios.RunAsync(ctx, report);
         }
+        if (options.Local)
+            report.LocalModel = await LocalModelScenario.RunAsync(options, Console.Error.WriteLine);
+        if (options.Crash)
+            report.Crash = await CrashScenario.RunAsync(options, Console.Error.WriteLine);
         if (options.Scale)
             report.Scale = await ScaleScenario.RunAsync(options, Console.Error.WriteLine);
         if (options.Cluster)

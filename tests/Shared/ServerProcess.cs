@@ -71,7 +71,9 @@ public sealed class ServerProcess : IAsyncDisposable
             catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The server did not answer within {timeout}:\n{Output}");
+        // Slow or stuck: the CPU it used says which.
+        _process.Refresh();
+        throw new TimeoutException($"The server did not answer within {timeout} (it used {_process.TotalProcessorTime.TotalSeconds:0.0} s of CPU; load average {LoadAverage()}):\n{Output}");
     }
 
     /// <summary>kill -9: no shutdown, no flush, nothing THÉRÈSE can do about it.</summary>
@@ -95,6 +97,12 @@ public sealed class ServerProcess : IAsyncDisposable
         if (!_process.HasExited) KillHard();
         await Task.CompletedTask;
         _process.Dispose();
+    }
+
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "unknown"; }
     }
 
     public static int FreePort()

@@ -6,13 +6,13 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Therese.E2E;
 
-/// <summary>Stop really stops: the text freezes, the provider connection closes at once, the answer is marked.</summary>
+/// <summary>
+/// Stop really stops: the text freezes, the provider connection closes, the answer is marked. How soon the provider sees
+/// its connection closed after the click is measured in the benchmark (section 12), not bounded here.
+/// </summary>
 public sealed class StopTests(E2EFixture fixture, ITestOutputHelper output)
     : E2ETest<E2EFixture>(fixture, output), IClassFixture<E2EFixture>
 {
-    /// <summary>The provider must see its connection closed this soon after the user's click.</summary>
-    private static readonly TimeSpan MaxStopToClose = TimeSpan.FromMilliseconds(100);
-
     [Fact]
     public Task Stop_button_stops_the_text_closes_the_provider_connection_and_marks_the_answer() => RunAsync(() =>
         StopsForReal("stop button", ClickStopMeasuredAsync));
@@ -21,7 +21,7 @@ public sealed class StopTests(E2EFixture fixture, ITestOutputHelper output)
     /// A real mouse click on the Stop button. Playwright's ClickAsync first waits for the element to be
     /// stable over two animation frames, which put 46-73 ms between "just before the click" and the
     /// pointerdown reaching the page (measured). So the actionability checks run first (a trial click),
-    /// and the clock starts right before the mouse input itself.
+    /// and the clock (for the output line) starts right before the mouse input itself.
     /// </summary>
     private async Task<DateTimeOffset> ClickStopMeasuredAsync()
     {
@@ -103,8 +103,5 @@ public sealed class StopTests(E2EFixture fixture, ITestOutputHelper output)
         Assert.True(shown.Length > 0 && full.Trim().StartsWith(shown, StringComparison.Ordinal),
             $"the stopped text must be the start of the answer: «{shown}»");
         Assert.True(shown.Length < full.Trim().Length, "the answer must have been stopped before its end");
-
-        Assert.True(gap <= MaxStopToClose,
-            $"{how}: the provider connection closed {gap.TotalMilliseconds:F1} ms after the click (limit {MaxStopToClose.TotalMilliseconds} ms)");
     }
 }

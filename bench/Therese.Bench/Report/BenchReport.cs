@@ -18,9 +18,13 @@ public sealed class BenchReport
     public LongAnswerResult? LongAnswer { get; set; }
     public ScaleResult? Scale { get; set; }
     public ClusterResult? Cluster { get; set; }
+    public LocalModelResult? LocalModel { get; set; }
+    public CrashResult? Crash { get; set; }
     public PageLoadResult? PageLoad { get; set; }
     public BrowserStreamingResult? BrowserStreaming { get; set; }
     public TokenToPaintResult? TokenToPaint { get; set; }
+    public PageStopResult? PageStop { get; set; }
+    public LongConversationResult? LongConversation { get; set; }
 
     /// <summary>Each goal of the benchmark against what this run measured.</summary>
     public List<Goal> Goals { get; set; } = [];

@@ -55,7 +55,12 @@ public static class Goals
             }
         }
         if (r.Stop is { } st)
+        {
             goals.Add(new Goal("3", $"stop: client abort → provider connection closed, p99 over {st.Runs} stops", "≤ 10 ms", $"{Ms(st.ToProviderClosed.P99)} ms", st.ToProviderClosed.P99 <= 10));
+            if (st.OpenAi is { } so)
+                goals.Add(new Goal("3o", $"stop through the OpenAI SDK: client abort → provider connection closed, p99 over {so.Runs} stops", "≤ 10 ms",
+                    $"{Ms(so.ToProviderClosed.P99)} ms", so.ToProviderClosed.P99 <= 10));
+        }
         if (r.PageLoad is { } pl)
         {
             goals.Add(new Goal("4a", $"page load: loads with no long task over 50 ms, navigation → idle", $"{pl.Loads} of {pl.Loads}",
@@ -79,6 +84,26 @@ public static class Goals
                     goals.Add(new Goal($"5r-{rate.Tps}", $"reasoning token → paint at {rate.Tps:N0} tokens/s, p95, against answer tokens at the same rate (final text exact)",
                         "≤ answer + 2 ms", $"{Ms(rate.Latency.P95)} ms against {Ms(answer.Latency.P95)} ms{(rate.Exact ? "" : ", text NOT exact")}",
                         rate.Latency.P95 <= answer.Latency.P95 + 2 && rate.Exact));
+        }
+        if (r.PageStop is { } ps)
+            foreach (var w in ps.Ways)
+                goals.Add(new Goal($"12-{w.How.ToLowerInvariant()}", $"Stop in the page ({w.How}) → provider connection closed, p95 over {w.Runs} stops; text and provider frozen after it",
+                    $"≤ 100 ms; {w.Runs}", $"{Ms(w.ToProviderClosed.P95)} ms; {w.TextFrozen}", w.ToProviderClosed.P95 <= 100 && w.TextFrozen == w.Runs));
+        if (r.LongConversation is { } lc)
+        {
+            var longest = Math.Max(lc.OpenLongestMs, lc.ScrollLongestMs);
+            goals.Add(new Goal("13", $"a conversation of {lc.Messages:N0} messages: longest task opening it and scrolling back to its first message", "≤ 100 ms",
+                $"{longest:0} ms{(lc.ReachedFirst ? "" : " (first message NOT reached)")}", longest <= 100 && lc.ReachedFirst));
+        }
+        if (r.Crash is { Kills.Count: > 0 } cr)
+            goals.Add(new Goal("14", $"a crash (kill -9) mid-answer: age of the oldest word seen but not saved, max over {cr.Kills.Count} kills; answers saved interrupted",
+                $"≤ 1,000 ms; {cr.Kills.Count}", $"{cr.OldestLost.Max:0} ms; {cr.Kills.Count(k => k.Status == "interrupted")}",
+                cr.OldestLost.Max <= 1000 && cr.Kills.All(k => k.Status == "interrupted")));
+        if (r.LocalModel is { Failed: null, Stops.Count: > 0 } lm)
+        {
+            var other = lm.Stops.Max(s => s.OtherAfter);
+            goals.Add(new Goal("11", $"a model inside THÉRÈSE: CPU 0.5–1.5 s after a Stop on every thread but the tiered JIT's (generation, OpenMP, saving), max over {lm.Stops.Count} stops",
+                "≤ 0.05 cores", $"{other:0.00} cores", other <= 0.05));
         }
         r.Goals = goals;
     }

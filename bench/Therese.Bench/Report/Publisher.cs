@@ -66,6 +66,10 @@ public static class Publisher
         if (r.BrowserStreaming is { } bs) BrowserStreamingScenario.Write(md, bs);
         if (r.TokenToPaint is { } tp) TokenToPaintScenario.Write(md, tp);
         if (r.Cluster is { } cl) ClusterScenario.Write(md, cl, r.FirstToken, r.Scale);
+        if (r.LocalModel is { } lm) LocalModelScenario.Write(md, lm);
+        if (r.PageStop is { } ps) PageStopScenario.Write(md, ps);
+        if (r.LongConversation is { } lc) LongConversationScenario.Write(md, lc);
+        if (r.Crash is { } cr) CrashScenario.Write(md, cr);
         return md.ToString();
     }
 
@@ -88,6 +92,8 @@ public static class Publisher
             md.Line($"| per-token relay (provider flushed it → client has the `delta`) | {Ms(rl.Every.P50)} ms | {Ms(rl.Every.P99)} ms | |");
         if (r.Stop is { } st)
             md.Line($"| Stop: client gone → provider connection closed ({st.Runs} stops) | {Ms(st.ToProviderClosed.P50)} ms | {Ms(st.ToProviderClosed.P99)} ms | ≤ 10 ms p99 |");
+        if (r.Stop?.OpenAi is { } so)
+            md.Line($"| the same through the OpenAI SDK, to an OpenAI-compatible provider ({so.Runs} stops) | {Ms(so.ToProviderClosed.P50)} ms | {Ms(so.ToProviderClosed.P99)} ms | ≤ 10 ms p99 |");
         if (r.Storage is { } sg)
             md.Line($"| first token with the database write-locked for {sg.LockMs} ms | {Ms(sg.LockedFirst.P50)} ms | | |");
         if (r.Cluster?.FirstToken is { } cf)
@@ -102,6 +108,9 @@ public static class Publisher
                 md.Line(rate.Reasoning
                     ? $"| reasoning token → painted in the « Réflexion » block, {rate.Tps:N0} tokens/s (p95: {Ms(rate.Latency.P95)} ms) | {Ms(rate.Latency.P50)} ms | {Ms(rate.Latency.P99)} ms | p95 ≤ the answer's + 2 ms |"
                     : $"| token → painted in the page, {rate.Tps:N0} tokens/s (p95: {Ms(rate.Latency.P95)} ms) | {Ms(rate.Latency.P50)} ms | {Ms(rate.Latency.P99)} ms | ≤ 20 ms p95 |");
+        if (r.PageStop is { } ps)
+            foreach (var w in ps.Ways)
+                md.Line($"| Stop in the page ({(w.How == "click" ? "a click on « Arrêter »" : "Escape")}) → provider connection closed ({w.Runs} stops; p95: {Ms(w.ToProviderClosed.P95)} ms) | {Ms(w.ToProviderClosed.P50)} ms | {Ms(w.ToProviderClosed.P99)} ms | ≤ 100 ms p95 |");
         md.Line();
         if (r.Scale is { Levels.Count: > 0 } sc)
         {
@@ -114,6 +123,9 @@ public static class Publisher
         if (r.PageLoad is { } pl)
             md.Line($"- Page load: {pl.LoadsWithoutLongTask} of {pl.Loads} loads without a long task over 50 ms (longest {pl.LongestTaskMs:0} ms); {pl.StartJsKb:0} KB of JavaScript"
                     + $" (decoded) to show the page and stream plain text, {pl.IdleJsKb:0} KB once idle.");
+        if (r.LongConversation is { } lc)
+            md.Line($"- A conversation of {lc.Messages:N0} messages: opened in {lc.OpenMs:0} ms with {lc.OpenLongTasks} long task(s) (longest {lc.OpenLongestMs:0} ms), scrolled back to its first message"
+                    + $" with {lc.ScrollLongTasks} long task(s) (longest {lc.ScrollLongestMs:0} ms){(lc.ReachedFirst ? "" : ", first message NOT reached")}.");
         if (r.BrowserStreaming is { } bs)
             foreach (var b in bs.Runs)
                 md.Line($"- {(b.ReasoningTokens > 0 ? $"A {b.ReasoningTokens:N0}-token reasoning then a {b.Tokens:N0}-token Markdown answer" : $"A {b.Tokens:N0}-token Markdown answer")} at 1,000 tokens/s: {b.LongTasks} long task(s) (longest {b.LongestTaskMs:0} ms), new text in {b.TextFrames} of {b.Frames} frames, at most {b.MaxTextGapMs:0} ms between two text updates.");
@@ -125,6 +137,11 @@ public static class Publisher
             else
                 md.Line($"- Three instances behind nginx: not measured ({cl.Skipped ?? cl.Failed ?? "no level ran"}).");
         }
+        if (r.LocalModel is { } lm)
+            md.Line(LocalModelScenario.Summary(lm));
+        if (r.Crash is { Kills.Count: > 0 } cr)
+            md.Line($"- The server killed with SIGKILL mid-answer, {cr.Kills.Count} times: after the restart every answer is `{string.Join("`, `", cr.Kills.Select(k => k.Status).Distinct())}`;"
+                    + $" the oldest word the user had seen and the database lacked had arrived {cr.OldestLost.Max:0} ms before the kill at most (p50 {cr.OldestLost.P50:0} ms; saved every {cr.CheckpointSeconds:0.0} s).");
         if (r.LongAnswer is { } la)
             md.Line($"- A 10,000-token answer at full speed: {Ms(la.Through.P50)} ms through THÉRÈSE against {Ms(la.Direct.P50)} ms straight from the SDK; text intact on the client and in the database in {Math.Min(la.Intact, la.SavedIntact)}/{la.Runs}.");
         if (r.Goals.Count > 0)

@@ -3,7 +3,7 @@ using Therese.Bench.Report;
 
 namespace Therese.Bench.Scenarios;
 
-/// <summary>Sections 7–9: the page in headless Chromium, one browser for all three.</summary>
+/// <summary>Sections 7–9, 12 and 13: the page in headless Chromium, one browser for all.</summary>
 public static class BrowserScenarios
 {
     public static async Task RunAsync(BenchContext ctx, BenchReport report)
@@ -18,6 +18,8 @@ public static class BrowserScenarios
                 report.PageLoad = await PageLoadScenario.RunAsync(ctx, browser);
                 report.BrowserStreaming = await BrowserStreamingScenario.RunAsync(ctx, browser);
                 report.TokenToPaint = await TokenToPaintScenario.RunAsync(ctx, browser);
+                report.PageStop = await PageStopScenario.RunAsync(ctx, browser);
+                report.LongConversation = await LongConversationScenario.RunAsync(ctx, browser);
             }
         }
         catch (Exception ex) when (ex is FileNotFoundException or Microsoft.Playwright.PlaywrightException)

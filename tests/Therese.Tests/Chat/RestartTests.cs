@@ -40,11 +40,11 @@ public sealed class RestartTests : ServerTest
         for (var i = 0; i < 30; i++) await stream.NextOfTypeAsync("delta");
         var seen = stream.Text;
 
-        // Shutting down ends the answer at once and saves what was streamed.
-        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        // Shutting down ends the answer without waiting for the provider to finish, and saves what was streamed.
         await Host.RestartAsync();
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the shutdown waited {stopping.Elapsed} for the stream");
         await stream.DisposeAsync();
+        var request = Host.Fake.Requests.Single();
+        Assert.True(request.TokensSent < 400, $"the shutdown waited for the provider's {request.TokensSent} tokens");
 
         using var after = Host.CreateClient();
         var answer = JsonDocument.Parse(await after.GetStringAsync($"/api/conversations/{id}")).RootElement.GetProperty("messages")[1];

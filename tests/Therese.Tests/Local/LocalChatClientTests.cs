@@ -107,55 +107,37 @@ public sealed class LocalChatClientTests(TinyModels models, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Stop_ends_the_answer_at_once_and_the_cpu_goes_idle_within_half_a_second()
+    public async Task Stop_ends_the_answer_with_no_update_after_it_and_its_generation_loop_exits()
     {
-        using var host = models.Host(threads: null); // the default: every physical core, as in production
+        // The default: every physical core, as in production, so that llama.cpp's worker threads take part.
+        using var host = models.Host(threads: null);
         var client = new LocalChatClient(host, TinyModels.Good);
         using var stop = new CancellationTokenSource();
-        var process = Process.GetCurrentProcess();
-        var afterStop = 0;
         var received = 0;
-        var busy = TimeSpan.Zero;
-        var clock = Stopwatch.StartNew();
-        var cpuAtStart = TimeSpan.Zero;
+        var afterStop = 0;
+        var generatingAtStop = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var update in client.GetStreamingResponseAsync(TinyModels.Conversation(), new ChatOptions { MaxOutputTokens = 100_000 }, stop.Token))
             {
                 if (update.Text.Length == 0) continue;
                 if (stop.IsCancellationRequested) afterStop++;
-                if (++received == 10)
+                else if (++received == 50)
                 {
-                    process.Refresh();
-                    cpuAtStart = process.TotalProcessorTime;
-                    clock.Restart();
-                }
-                if (received > 10 && clock.Elapsed >= TimeSpan.FromMilliseconds(300) && !stop.IsCancellationRequested)
-                {
-                    process.Refresh();
-                    busy = (process.TotalProcessorTime - cpuAtStart) / clock.Elapsed.TotalSeconds;
-                    clock.Restart();
+                    generatingAtStop = host.RunningGenerations;
                     await stop.CancelAsync();
                 }
             }
         });
-        var stopLatency = clock.Elapsed;
 
-        await Task.Delay(500);
-        process.Refresh();
-        var cpuBefore = process.TotalProcessorTime;
-        var window = Stopwatch.StartNew();
-        await Task.Delay(500);
-        process.Refresh();
-        var idle = (process.TotalProcessorTime - cpuBefore) / window.Elapsed.TotalSeconds;
-
-        output.WriteLine($"{received} tokens; CPU while generating {busy.TotalSeconds:0.00} cores, 0.5–1 s after Stop {idle.TotalSeconds:0.00} cores; " +
-            $"{afterStop} updates after Stop, answer ended {stopLatency.TotalMilliseconds:0} ms after it");
-        Assert.InRange(afterStop, 0, 1);
-        Assert.True(stopLatency < TimeSpan.FromMilliseconds(250), $"the answer ended {stopLatency.TotalMilliseconds:0} ms after Stop");
-        // Generous bounds for a shared two-core machine, yet far apart: generation keeps at least a quarter of a core busy.
-        Assert.True(busy.TotalSeconds > 0.25, $"generation used only {busy.TotalSeconds:0.00} cores: the measure would not see it");
-        Assert.True(idle.TotalSeconds < 0.15 && idle < busy / 4, $"the process still used {idle.TotalSeconds:0.00} cores half a second after Stop");
+        // How long the stop takes and what CPU the process uses after it are measured in the benchmark (section 11).
+        Assert.Equal(1, generatingAtStop);
+        Assert.Equal(0, afterStop);
+        Assert.Equal(0, host.RunningGenerations);
+        // The model is free at once: the next answer runs to its end.
+        var next = await client.GetResponseAsync(TinyModels.Conversation(), new ChatOptions { MaxOutputTokens = 5 });
+        Assert.Equal(ChatFinishReason.Length, next.FinishReason);
+        Assert.Equal(0, host.RunningGenerations);
     }
 
     [Fact]
@@ -276,18 +258,18 @@ public sealed class LocalChatClientTests(TinyModels models, ITestOutputHelper ou
     [Theory]
     [InlineData(1)]
     [InlineData(null)]
-    public async Task Reports_tokens_per_second(int? threads)
+    public async Task Generates_a_long_answer_on_one_thread_and_on_every_core(int? threads)
     {
         using var host = models.Host(threads);
         var client = new LocalChatClient(host, TinyModels.Good);
-        await TinyModels.CollectAsync(client, new ChatOptions { MaxOutputTokens = 5 });
 
-        var clock = Stopwatch.StartNew();
         var updates = await TinyModels.CollectAsync(client, new ChatOptions { MaxOutputTokens = 1000 });
-        var perSecond = TinyModels.TokensOf(updates).Length / clock.Elapsed.TotalSeconds;
 
-        output.WriteLine($"tiny model, {host.Current!.ContextParams.Threads} thread(s): {perSecond:0} tokens/s (1,000 tokens, prompt included)");
-        Assert.True(perSecond > 100, $"{perSecond:0} tokens/s");
+        // Its speed (tokens per second) is measured in the benchmark (section 11), not here.
+        Assert.Equal(threads ?? CpuCores.PhysicalCores, host.Current!.ContextParams.Threads);
+        Assert.Equal(1000, TinyModels.TokensOf(updates).Length);
+        Assert.Equal(ChatFinishReason.Length, updates.ToChatResponse().FinishReason);
+        Assert.Equal(0, host.RunningGenerations);
     }
 
     private static async Task<ModelLease> LoadAsync(LocalModelHost host, string model)

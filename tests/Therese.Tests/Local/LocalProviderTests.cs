@@ -62,9 +62,45 @@ public sealed class LocalProviderTests : ServerTest
 
         var events = await stream.ReadToEndAsync();
         Assert.Equal("user_stopped", events[^2].Json.GetProperty("stop_reason").GetString());
+        // The end is sent once the generation loop has exited and freed its context.
+        Assert.Equal(0, Host.Services.GetRequiredService<LocalModelHost>().RunningGenerations);
         var saved = LastAnswer(await GetConversation(stream.ConversationId!));
         Assert.Equal("stopped", saved.GetProperty("status").GetString());
         Assert.Equal(stream.Text, saved.GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task Closing_the_connection_stops_a_local_answer_ends_its_generation_and_saves_it_stopped()
+    {
+        await UseLocal("tiny.gguf", 100_000);
+        var host = Host.Services.GetRequiredService<LocalModelHost>();
+        var stream = await ChatStreamReader.OpenAsync(Http, new { content = "Écris longuement." });
+        for (var i = 0; i < 10; i++) await stream.NextOfTypeAsync("delta");
+        var conversationId = stream.ConversationId!;
+        var seen = stream.Text;
+        Assert.Equal(1, host.RunningGenerations);
+
+        await stream.DisposeAsync();
+
+        // CPU after the Stop and how long it takes are the benchmark's (section 11); here, that it happens.
+        var saved = await StoppedAnswerAsync(conversationId);
+        Assert.Equal("user_stopped", saved.GetProperty("stop_reason").GetString());
+        Assert.StartsWith(seen, saved.GetProperty("content").GetString());
+        Assert.Equal(0, host.RunningGenerations);
+        await AssertNoAnswerRunningAsync();
+    }
+
+    /// <summary>The answer once saved with its end (polled: a closed connection has no end event to wait for).</summary>
+    private async Task<JsonElement> StoppedAnswerAsync(string conversationId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var saved = LastAnswer(await GetConversation(conversationId));
+            if (saved.GetProperty("status").GetString() != "streaming") return saved;
+            Assert.True(DateTime.UtcNow < deadline, "the answer is still streaming 10 s after its client left");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]

@@ -8,7 +8,8 @@ using Therese.TinyGguf;
 namespace Therese.Tests.Local;
 
 /// <summary>
-/// The local-model tests run one at a time, after the others: they measure CPU time and speed of the whole process.
+/// The local-model tests run one at a time, after the others: llama.cpp takes every core while it generates, and the
+/// other tests should not wait behind it.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LocalModelCollection : ICollectionFixture<TinyModels>

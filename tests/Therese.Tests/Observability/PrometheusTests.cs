@@ -71,9 +71,10 @@ public sealed class PrometheusTests : ServerTest
         Assert.Equal(0, scrape.Single("therese_answer_time_to_first_token_seconds_bucket", Model, ("le", "0.1")));
         Assert.Equal(2, scrape.Single("therese_answer_time_to_first_token_seconds_bucket", Model, ("le", "60")));
 
-        // Output speed of the complete answer only (a stopped stream's token count is not known): about the provider's 200 tokens/s.
+        // Output speed of the complete answer only (a stopped stream's token count is not known). Its value is the machine's
+        // (how it is computed is ChatMetricsTests', on a fake clock): here, that one was recorded.
         Assert.Equal(1, scrape.Single("therese_answer_output_tokens_per_second_count", Model));
-        Assert.InRange(scrape.Single("therese_answer_output_tokens_per_second_sum", Model), 50, 2000);
+        Assert.True(scrape.Single("therese_answer_output_tokens_per_second_sum", Model) > 0);
 
         // Answers running now, on the gauge THÉRÈSE already had (its value is each server's own: other tests' servers
         // in this process publish theirs under the same name, so only its presence is this test's to check).

@@ -54,7 +54,7 @@ public sealed class LocalChatClient(LocalModelHost host, string model) : IChatCl
             yield return new ChatResponseUpdate(ChatRole.Assistant, [new ModelLoadingContent(model)]) { ResponseId = responseId, ModelId = model };
 
         using var lease = await host.LoadAsync(model, cancellationToken);
-        using var generation = new LocalGeneration(lease.Model, options, cancellationToken);
+        using var generation = host.Generate(lease.Model, options, cancellationToken);
         var formatted = FormatPrompt(lease.Model.Weights, history, options, model);
         var prompt = generation.Tokenize(formatted);
         var thinking = new ThinkTagParser(opened: ThinkingSwitch.Opened(formatted));

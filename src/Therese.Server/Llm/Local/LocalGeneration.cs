@@ -19,6 +19,8 @@ internal sealed class LocalGeneration : IDisposable
     private readonly DefaultSamplingPipeline _sampler;
     private readonly LLamaBatch _batch = new();
     private readonly CancellationToken _stop;
+    private readonly Action? _freed;
+    private int _disposed;
 
     // Held in a field: llama.cpp calls it from its compute thread for as long as the context lives.
     private readonly AbortCallback _abort;
@@ -29,10 +31,12 @@ internal sealed class LocalGeneration : IDisposable
     [return: MarshalAs(UnmanagedType.U1)]
     private delegate bool AbortCallback(IntPtr data);
 
-    public LocalGeneration(LoadedModel model, ChatOptions? options, CancellationToken stop)
+    /// <param name="freed">Called once the context is freed (the host counts the generations still running).</param>
+    public LocalGeneration(LoadedModel model, ChatOptions? options, CancellationToken stop, Action? freed = null)
     {
         _model = model;
         _stop = stop;
+        _freed = freed;
         try
         {
             _context = model.Weights.CreateContext(model.ContextParams);
@@ -119,10 +123,13 @@ internal sealed class LocalGeneration : IDisposable
                 : LocalModelException.Failed($"llama_decode : {result}");
     }
 
+    /// <summary>Frees the context. Every decode was awaited to its end or its abort, so no native call is left running on it.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _sampler.Dispose();
         _context.Dispose();
         GC.KeepAlive(_abort);
+        _freed?.Invoke();
     }
 }

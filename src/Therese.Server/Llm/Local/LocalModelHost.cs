@@ -1,6 +1,7 @@
 using LLama;
 using LLama.Common;
 using LLama.Exceptions;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Therese.Server.Storage;
 
@@ -21,6 +22,7 @@ public sealed class LocalModelHost : IDisposable
     private readonly Lock _gate = new();
     private volatile LoadedModel? _current;
     private int _loadCount;
+    private int _generations;
     private volatile string? _loading;
     private bool _disposed;
 
@@ -40,6 +42,12 @@ public sealed class LocalModelHost : IDisposable
 
     /// <summary>Full path of the model being loaded right now, or null.</summary>
     public string? LoadingModelPath => _loading;
+
+    /// <summary>
+    /// Answers generating now. Each counts from the creation of its llama.cpp context until its last native call has
+    /// returned and the context is freed, so 0 means no generation loop is left, a stopped answer's included.
+    /// </summary>
+    public int RunningGenerations => Volatile.Read(ref _generations);
 
     internal LoadedModel? Current => _current;
 
@@ -133,6 +141,14 @@ public sealed class LocalModelHost : IDisposable
         {
             _loading = null;
         }
+    }
+
+    /// <summary>A new generation on <paramref name="model"/>, counted in <see cref="RunningGenerations"/> until it is disposed.</summary>
+    internal LocalGeneration Generate(LoadedModel model, ChatOptions? options, CancellationToken stop)
+    {
+        var generation = new LocalGeneration(model, options, stop, freed: () => Interlocked.Decrement(ref _generations));
+        Interlocked.Increment(ref _generations);
+        return generation;
     }
 
     private async Task<LLamaWeights> LoadWeightsAsync(string path, string name, GgufFile file, CancellationToken cancellationToken)
