@@ -38,6 +38,8 @@ for rid in "${rids[@]}"; do
     -p:BaseIntermediateOutputPath="$build/obj/$rid/" -p:BaseOutputPath="$build/bin/$rid/" \
     -o "$stage/$name"
   cp scripts/release/LISEZMOI.txt "$stage/$name/LISEZMOI.txt"
+  # Readable by everyone (NuGet leaves the native libraries owner-only), so an install in /opt serves every account.
+  chmod -R u+rwX,go+rX,go-w "$stage/$name"
 
   case "$rid" in
     win-*)

@@ -38,6 +38,8 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
             || (name.StartsWith(prefix + "e_sqlite3", StringComparison.Ordinal) && name.EndsWith(extension, StringComparison.Ordinal)),
             $"unexpected {name} beside the executable of {rid}"));
         Assert.DoesNotContain(files.Keys, n => n.EndsWith(".pdb", StringComparison.Ordinal));
+        // Installed by an administrator (in /opt, say), every account can run it.
+        Assert.All(files, f => Assert.True(f.Value.Readable, $"{f.Key} is readable by its owner only"));
 
         var executable = files[top + exe];
         Assert.Equal(Format(os, arch), BinaryFormat(executable.Head));
@@ -61,6 +63,10 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
                 Assert.Contains(Format(os, arch), BinaryFormat(files[path].Head));
             }
         if (rid == "osx-arm64") Assert.Contains($"{native}libggml-metal.dylib", files.Keys);
+        // Apple silicon runs no unsigned code: the SDK signs the executable (ad hoc) even when building on Linux.
+        if (os == "osx")
+            foreach (var (name, entry) in files.Where(f => f.Key == top + exe || f.Key.EndsWith(".dylib", StringComparison.Ordinal)))
+                Assert.True(HasCodeSignature(entry.Head), $"{name} of {rid} carries no code signature");
         var sqlite = files.Keys.Single(n => n.StartsWith(top + prefix + "e_sqlite3", StringComparison.Ordinal));
         Assert.Contains(Format(os, arch), BinaryFormat(files[sqlite].Head));
 
@@ -86,7 +92,7 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
         Assert.Equal(ReleaseArchives.Targets.Length, sums.Count);
     }
 
-    private sealed record Entry(byte[] Head, bool Executable, byte[]? Content);
+    private sealed record Entry(byte[] Head, bool Executable, byte[]? Content, bool Readable = true);
 
     /// <summary>Every file of the archive: its first bytes, whether it is executable, and the whole of the small text files.</summary>
     private static Dictionary<string, Entry> Read(string archive)
@@ -109,13 +115,14 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
         {
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
             using var stream = entry.DataStream ?? Stream.Null;
-            files[entry.Name] = Describe(entry.Name, stream, entry.Mode.HasFlag(UnixFileMode.UserExecute));
+            files[entry.Name] = Describe(entry.Name, stream, entry.Mode.HasFlag(UnixFileMode.UserExecute))
+                with { Readable = entry.Mode.HasFlag(UnixFileMode.GroupRead | UnixFileMode.OtherRead) };
         }
         return files;
     }
 
-    /// <summary>Enough for any of the headers read here (a PE header starts at most a few hundred bytes in).</summary>
-    private const int HeadBytes = 4096;
+    /// <summary>Enough for every header read here: a PE header starts a few hundred bytes in; the apphost's Mach-O load commands take 4.5 KB.</summary>
+    private const int HeadBytes = 16384;
 
     private static Entry Describe(string name, Stream stream, bool executable)
     {
@@ -155,6 +162,20 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
                 return "PE " + (BinaryPrimitives.ReadUInt16LittleEndian(head.AsSpan(pe + 4)) switch { 0x8664 => "x64", 0xAA64 => "arm64", var m => $"machine {m:x}" });
         }
         return "unknown";
+    }
+
+    /// <summary>Whether a thin 64-bit Mach-O file has an LC_CODE_SIGNATURE load command (within the bytes read).</summary>
+    private static bool HasCodeSignature(byte[] head)
+    {
+        if (head.Length < 32 || BinaryPrimitives.ReadUInt32LittleEndian(head) != 0xFEEDFACF) return false;
+        var commands = BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(16));
+        var offset = 32;
+        for (var i = 0; i < commands && offset + 8 <= head.Length; i++)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(offset)) == 0x1D) return true;
+            offset += (int)BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(offset + 4));
+        }
+        return false;
     }
 
     private static string CpuType(uint type) => type switch { 0x01000007 => "x64", 0x0100000C => "arm64", _ => $"cputype {type:x}" };

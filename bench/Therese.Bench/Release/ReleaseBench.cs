@@ -17,7 +17,9 @@ namespace Therese.Bench.Release;
 ///
 ///   dotnet run -c Release --project bench/Therese.Bench -- --release [--dist DIR] [--launches N]
 ///
-/// --dist measures archives already built there instead of publishing (nothing is then written to the README).
+/// --dist DIR measures the archives scripts/publish.sh already wrote there instead of publishing them again (and the
+/// comparison build, if one is in the temp folder therese-bench-no-r2r); --out DIR writes the results there and leaves
+/// the README alone.
 /// </summary>
 public static class ReleaseBench
 {
@@ -67,7 +69,7 @@ public static class ReleaseBench
 
         Directory.CreateDirectory(output);
         await File.WriteAllTextAsync(Path.Combine(output, "release.json"), JsonSerializer.Serialize(report, BenchReport.Json));
-        if (given is null && Value(args, "--out") is null)
+        if (Value(args, "--out") is null)
         {
             var readme = Path.Combine(root, "README.md");
             await File.WriteAllTextAsync(readme, Replace(await File.ReadAllTextAsync(readme), Figures(report)));

@@ -110,7 +110,7 @@ internal sealed record LoopbackAddress(string Host, IPAddress Ip, int Port)
     public async Task<bool> IsThereseAsync()
     {
         // No proxy: a proxy set for the Internet must not answer for this machine.
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             var page = await http.GetStringAsync(Url + "/");

@@ -80,6 +80,7 @@ public sealed class DesktopPortTests : ServerTest
     {
         // This test's server is a real THÉRÈSE: asked for its port, the launch hands over to it.
         var port = new Uri(Host.BaseUrl).Port;
+        Assert.Contains("<title>THÉRÈSE</title>", await Http.GetStringAsync("/"));
         var found = await DesktopLaunch.FindAsync(LoopbackAddress.Parse($"http://127.0.0.1:{port}")!);
         Assert.Equal((null, port), (found.Free, found.Running?.Port));
 
