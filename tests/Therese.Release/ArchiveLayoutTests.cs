@@ -63,8 +63,9 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
                 Assert.Contains(Format(os, arch), BinaryFormat(files[path].Head));
             }
         if (rid == "osx-arm64") Assert.Contains($"{native}libggml-metal.dylib", files.Keys);
-        // Apple silicon runs no unsigned code: the SDK signs the executable (ad hoc) even when building on Linux.
-        if (os == "osx")
+        // Apple silicon runs no unsigned code: the SDK signs the executable (ad hoc) even when building on Linux, and
+        // llama.cpp's arm64 libraries come signed. (Intel Macs run unsigned code; LLamaSharp's x64 libraries are not signed.)
+        if (rid == "osx-arm64")
             foreach (var (name, entry) in files.Where(f => f.Key == top + exe || f.Key.EndsWith(".dylib", StringComparison.Ordinal)))
                 Assert.True(HasCodeSignature(entry.Head), $"{name} of {rid} carries no code signature");
         var sqlite = files.Keys.Single(n => n.StartsWith(top + prefix + "e_sqlite3", StringComparison.Ordinal));

@@ -34,11 +34,15 @@ public sealed class ReleaseArchives : IDisposable
         RepoRoot = FindRepoRoot();
         Dist = Path.Combine(RepoRoot, "dist", ".test");
         Version = ReadVersion(RepoRoot);
-        var log = new List<string>();
+        // THERESE_RELEASE_REUSE=1 (a developer's loop on these tests, never CI) takes the archives of the last run as they are.
+        if (System.Environment.GetEnvironmentVariable("THERESE_RELEASE_REUSE") == "1" && Targets.All(t => File.Exists(ArchiveOf(t))))
+        {
+            Log = "archives of the last run reused (THERESE_RELEASE_REUSE=1)";
+            return;
+        }
         // Last run's archives must not pass for this run's.
         foreach (var old in Directory.Exists(Dist) ? Directory.GetFiles(Dist) : []) File.Delete(old);
-        log.Add(Publish(Targets, readyToRun: false));
-        Log = string.Join('\n', log);
+        Log = Publish(Targets, readyToRun: false);
     }
 
     public string ArchiveOf(string rid) => Path.Combine(Dist, $"therese-{Version}-{rid}{(rid.StartsWith("win-", StringComparison.Ordinal) ? ".zip" : ".tar.gz")}");

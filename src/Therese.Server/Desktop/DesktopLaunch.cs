@@ -24,8 +24,10 @@ public static class DesktopLaunch
         if (!options.Enabled) return null;
         builder.Services.AddSingleton(options);
         builder.Services.AddHostedService<DesktopWelcome>();
-        // The welcome says in French where THÉRÈSE listens; the host's English lines would only repeat it.
+        // The welcome says in French where THÉRÈSE listens; the host's English lines would only repeat it. Data Protection
+        // warns at the first start that the key ring is not encrypted at rest: it lives in the owner-only data folder, by design.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         // Only the plain case is THÉRÈSE's to move: one http address on this machine, with its port. Anything an
         // administrator set up otherwise (several addresses, HTTPS, another interface) starts as configured.
