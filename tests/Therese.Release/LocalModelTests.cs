@@ -1,11 +1,13 @@
 using System.Runtime.Intrinsics.X86;
+using System.Text.Json.Nodes;
 using Therese.TinyGguf;
 using Xunit.Abstractions;
 
 namespace Therese.Release;
 
 /// <summary>
-/// The model inside THÉRÈSE, from the download: llama.cpp's libraries are found beside the executable, the variant
+/// The model inside THÉRÈSE, from the download, pinned in the appsettings.json beside the executable: llama.cpp's
+/// libraries are found beside the executable, the variant
 /// this processor runs is the one loaded, a processor without AVX gets the noavx one, and when none fits the person
 /// reads why, in French.
 /// </summary>
@@ -25,10 +27,6 @@ public sealed class LocalModelTests(ReleaseArchives archives, ITestOutputHelper 
         ["HOME"] = _home,
         ["PATH"] = "/nonexistent",
         ["LANG"] = "fr_FR.UTF-8",
-        ["Therese__Llm__Provider"] = "local",
-        ["Therese__Llm__Model"] = "tiny.gguf",
-        ["Therese__Llm__MaxTokens"] = "30",
-        ["Therese__Local__Threads"] = "1",
         // .NET then reports no AVX, and LLamaSharp chooses its variant from what .NET reports: a processor without AVX, as far as it can tell.
         ["DOTNET_EnableAVX"] = avx ? "1" : "0",
     };
@@ -37,6 +35,12 @@ public sealed class LocalModelTests(ReleaseArchives archives, ITestOutputHelper 
     public async Task The_tiny_model_answers_on_the_variant_this_processor_runs_on_noavx_without_AVX_and_says_why_when_none_fits()
     {
         var app = archives.ExtractLinux();
+        // The model pinned as an administrator would: in the appsettings.json beside the executable.
+        var settings = Path.Combine(app, "appsettings.json");
+        var json = JsonNode.Parse(File.ReadAllText(settings))!.AsObject();
+        json["Therese"]!["Llm"] = new JsonObject { ["Provider"] = "local", ["Model"] = "tiny.gguf", ["MaxTokens"] = 30 };
+        json["Therese"]!["Local"] = new JsonObject { ["Threads"] = 1 };
+        File.WriteAllText(settings, json.ToJsonString());
         var models = Path.Combine(_home, ".local", "share", "therese", "models");
         Directory.CreateDirectory(models);
         TinyModel.Write(Path.Combine(models, "tiny.gguf"));
