@@ -8,9 +8,10 @@ status=0
 ( cd web && npm ci --no-audit --no-fund >/dev/null && NO_COLOR=1 npm test ) 2>&1 | tee "$log/web.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-# One test assembly at a time: on two cores, two at once would only slow each other down (no test bounds a duration).
+# One test assembly at a time: the browser tests measure timing and should not share two cores with the rest.
+# The release tests come last: they publish the downloads (scripts/publish.sh), which takes both cores for minutes.
 dotnet build THERESE.slnx || status=1
-for project in tests/Therese.Tests tests/Therese.E2E; do
+for project in tests/Therese.Tests tests/Therese.E2E tests/Therese.Release; do
   dotnet test "$project" --no-build 2>&1 | tee -a "$log/dotnet.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 done

@@ -15,6 +15,8 @@ public static class BenchProgram
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var root = Machine.RepoRoot();
+        // The downloads: archive sizes and launch times (bench/results/release.json), apart from the streaming figures.
+        if (args.Contains("--release")) return await Release.ReleaseBench.RunAsync(args, root);
         var options = BenchOptions.Parse(args, root);
         Directory.CreateDirectory(options.OutputDir);
         var json = Path.Combine(options.OutputDir, "latest.json");

@@ -7,6 +7,7 @@ using Therese.Server.Accounts;
 using Therese.Server.Chat;
 using Therese.Server.Cluster;
 using Therese.Server.Conversations;
+using Therese.Server.Desktop;
 using Therese.Server.Llm;
 using Therese.Server.LocalModels;
 using Therese.Server.Observability;
@@ -14,6 +15,8 @@ using Therese.Server.Search;
 using Therese.Server.Settings;
 using Therese.Server.Storage;
 using Therese.Server.Web;
+
+if (DesktopCommandLine.Handle(ref args) is { } printed) return printed;
 
 // Settings and the built front end live beside the binaries, wherever THÉRÈSE is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -40,6 +43,8 @@ builder.AddChat();
 builder.AddSearch();
 builder.AddLocalModels();
 builder.AddObservability();
+// The installable app: its address (or the THÉRÈSE already running), the browser, the French welcome.
+if (await builder.PrepareDesktopLaunchAsync() is { } handedOff) return handedOff;
 
 var app = builder.Build();
 

@@ -7,7 +7,7 @@ namespace Therese.Server.Storage;
 public static class StorageExtensions
 {
     /// <summary>
-    /// The database through EF Core: SQLite in Therese:DataDir (default ~/.therese), or PostgreSQL
+    /// The database through EF Core: SQLite in Therese:DataDir (default: the platform's data folder), or PostgreSQL
     /// (Therese:Storage:Provider = postgres, ConnectionStrings:Therese) for several instances.
     /// </summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
@@ -117,7 +117,7 @@ public sealed record StorageOptions(string Provider, string? ConnectionString)
     }
 }
 
-/// <summary>Where THÉRÈSE keeps its database: Therese:DataDir, by default ~/.therese.</summary>
+/// <summary>Where THÉRÈSE keeps its database: Therese:DataDir, by default the platform's place (<see cref="DefaultDataFolder"/>).</summary>
 public sealed record DataDirectory(string Path)
 {
     /// <summary>Local GGUF models, downloaded or copied there by the user.</summary>
@@ -178,7 +178,7 @@ public sealed record DataDirectory(string Path)
         var dir = config["Therese:DataDir"];
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (string.IsNullOrWhiteSpace(dir))
-            dir = System.IO.Path.Combine(home, ".therese");
+            dir = DefaultDataFolder.Path(home);
         else if (dir == "~" || dir.StartsWith("~/", StringComparison.Ordinal))
             dir = home + dir[1..];
         return new DataDirectory(System.IO.Path.GetFullPath(Environment.ExpandEnvironmentVariables(dir)));

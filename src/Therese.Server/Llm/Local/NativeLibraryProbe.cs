@@ -22,8 +22,18 @@ internal static class NativeLibraryProbe
         var folders = CpuFolders().Select(level => Path.Combine(runtimesDirectory, os, "native", level)).Append(Path.Combine(runtimesDirectory, os, "native"));
         var folder = folders.FirstOrDefault(f => File.Exists(Path.Combine(f, $"{prefix}llama{extension}")));
         if (folder is null)
+        {
+            // Variants this processor cannot run (the noavx one is missing): say so, rather than "no library".
+            var native = Path.Combine(runtimesDirectory, os, "native");
+            var unusable = Directory.Exists(native)
+                ? Directory.GetDirectories(native).Where(d => File.Exists(Path.Combine(d, $"{prefix}llama{extension}"))).Select(Path.GetFileName).Order().ToList()
+                : [];
+            if (unusable.Count > 0)
+                return $"aucune des variantes de llama.cpp présentes ({string.Join(", ", unusable)}) ne convient à ce processeur, {CpuFeatures()}. " +
+                    "La variante « noavx », prévue pour lui, manque à cette installation : téléchargez THÉRÈSE à nouveau et remplacez son dossier.";
             return $"aucune bibliothèque {prefix}llama{extension} pour {os} dans {runtimesDirectory}. " +
                 "Le paquet LLamaSharp.Backend.Cpu manque à cette installation de THÉRÈSE.";
+        }
 
         foreach (var library in Libraries)
         {
@@ -58,6 +68,13 @@ internal static class NativeLibraryProbe
         var musl = RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.OrdinalIgnoreCase);
         return (arm ? "linux-arm64" : musl ? "linux-musl-x64" : "linux-x64", "lib", ".so");
     }
+
+    /// <summary>What this processor lacks among the instructions the variants are built for, in French.</summary>
+    private static string CpuFeatures() =>
+        !Avx.IsSupported ? "qui n’a pas les instructions AVX"
+        : !Avx2.IsSupported ? "qui a les instructions AVX mais pas AVX2"
+        : !Avx512F.IsSupported ? "qui a les instructions AVX2 mais pas AVX-512"
+        : "qui a pourtant les instructions AVX, AVX2 et AVX-512";
 
     /// <summary>The folders LLamaSharp picks from, best first, as it does by CPU features.</summary>
     private static IEnumerable<string> CpuFolders()
