@@ -40,6 +40,10 @@ public sealed partial class MyDataTests(E2EFixture fixture, ITestOutputHelper ou
         await OpenAsync();
         const string answer = "| Poste | Montant |\n| --- | --- |\n| Salle | 1 200 € |\n\n```\ntotal = 1500\n```";
         await AskAsync("Budget de la fête", answer);
+        // A title of its own (the first message carries the fake provider's script).
+        var id = new Regex("/c/([^/]+)$").Match(Page.Url).Groups[1].Value;
+        using (var http = Host.CreateClient())
+            (await http.PatchAsync($"/api/conversations/{id}", new StringContent("""{"title":"Budget de la fête"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
 
         await Page.GetByTestId("conversation-menu").ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Menu)).ToBeVisibleAsync();
