@@ -15,6 +15,8 @@ public static class BenchProgram
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var root = Machine.RepoRoot();
+        // Issue 23's export and import figures: a run of their own (bench/results/data.md).
+        if (args.Contains("--data")) return await DataRightsScenario.RunAsync(root, args.Contains("--quick"));
         var options = BenchOptions.Parse(args, root);
         Directory.CreateDirectory(options.OutputDir);
         var json = Path.Combine(options.OutputDir, "latest.json");
