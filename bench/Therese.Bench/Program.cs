@@ -17,6 +17,8 @@ public static class BenchProgram
         var root = Machine.RepoRoot();
         // The downloads: archive sizes and launch times (bench/results/release.json), apart from the streaming figures.
         if (args.Contains("--release")) return await Release.ReleaseBench.RunAsync(args, root);
+        // Issue 23's export and import figures: a run of their own (bench/results/data.md).
+        if (args.Contains("--data")) return await DataRightsScenario.RunAsync(root, args.Contains("--quick"));
         var options = BenchOptions.Parse(args, root);
         Directory.CreateDirectory(options.OutputDir);
         var json = Path.Combine(options.OutputDir, "latest.json");

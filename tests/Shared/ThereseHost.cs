@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,14 +19,16 @@ public sealed class ThereseHost : IAsyncDisposable
     private WebApplicationFactory<Program>? _app;
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _production;
+    private readonly Action<IServiceCollection>? _services;
 
     public FakeLlmServer Fake { get; }
     public LogCapture Logs { get; } = new();
     public string DataDir { get; }
     public string BaseUrl { get; private set; } = "";
 
-    private ThereseHost(FakeLlmServer fake, string dataDir, Dictionary<string, string?> settings, bool production)
+    private ThereseHost(FakeLlmServer fake, string dataDir, Dictionary<string, string?> settings, bool production, Action<IServiceCollection>? services)
     {
+        _services = services;
         Fake = fake;
         DataDir = dataDir;
         _settings = settings;
@@ -40,8 +43,9 @@ public sealed class ThereseHost : IAsyncDisposable
     /// Run as THÉRÈSE runs on its own (Production environment, its own logging), as the benchmark does;
     /// by default the server is in Development and every log line is kept in <see cref="Logs"/>.
     /// </param>
+    /// <param name="services">Replaces services after the app's own (a fake clock).</param>
     public static async Task<ThereseHost> StartAsync(
-        string? provider = "anthropic", IDictionary<string, string?>? settings = null, bool production = false)
+        string? provider = "anthropic", IDictionary<string, string?>? settings = null, bool production = false, Action<IServiceCollection>? services = null)
     {
         var fake = await FakeLlmServer.StartAsync();
         var dataDir = Path.Combine(Path.GetTempPath(), "therese-tests", Guid.NewGuid().ToString("N"));
@@ -69,7 +73,7 @@ public sealed class ThereseHost : IAsyncDisposable
         }
         // "{fake}" in a value stands for the fake provider's address, known only now.
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v?.Replace("{fake}", fake.BaseUrl, StringComparison.Ordinal);
-        var host = new ThereseHost(fake, dataDir, all, production);
+        var host = new ThereseHost(fake, dataDir, all, production, services);
         try
         {
             await host.StartOnOwnThreadAsync();
@@ -90,6 +94,7 @@ public sealed class ThereseHost : IAsyncDisposable
             foreach (var (k, v) in _settings) b.UseSetting(k, v);
             // A free port, never the default 17293 that a running THÉRÈSE may hold.
             b.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
+            if (_services is not null) b.ConfigureTestServices(_services);
             if (_production)
                 b.UseEnvironment(Environments.Production);
             else

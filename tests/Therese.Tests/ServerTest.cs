@@ -18,9 +18,12 @@ public abstract class ServerTest : IAsyncLifetime
     protected virtual string? Provider => "anthropic";
     protected virtual Dictionary<string, string?> Settings => [];
 
+    /// <summary>Services that replace the app's own for this test (a fake clock).</summary>
+    protected virtual Action<IServiceCollection>? Services => null;
+
     public async Task InitializeAsync()
     {
-        Host = await ThereseHost.StartAsync(Provider, Settings);
+        Host = await ThereseHost.StartAsync(Provider, Settings, services: Services);
         Http = Host.CreateClient();
     }
 

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Therese.Server.Chat;
+using Therese.Server.Audit;
+using Therese.Server.Privacy;
 using Therese.Server.Storage;
 
 namespace Therese.Server.Accounts;
@@ -54,16 +55,18 @@ public static class UsersApi
         return TypedResults.Ok(all.Select(View).ToList());
     }
 
-    private static async Task<IResult> Create(HttpRequest http, UserManager<ThereseUser> users, TimeProvider clock, IOptions<JsonOptions> json)
+    private static async Task<IResult> Create(HttpContext http, UserManager<ThereseUser> users, TimeProvider clock, AuditTrail audit, IOptions<JsonOptions> json)
     {
-        var (body, problem) = await JsonBody.ReadAsync<NewUser>(http, json.Value.SerializerOptions);
+        var (body, problem) = await JsonBody.ReadAsync<NewUser>(http.Request, json.Value.SerializerOptions);
         if (body is null) return problem!;
         var (user, error) = await People.CreateAsync(users, clock, body.Email, body.Name, body.Password, body.Role ?? ThereseUser.Roles.Member,
             body.MustChangePassword ?? true, body.MonthlyTokenBudget);
-        return user is null ? error! : TypedResults.Created($"/api/users/{user.Id}", View(user));
+        if (user is null) return error!;
+        await audit.RecordAsync(http, AuditActions.UserCreated, user.Id, user.Email, $"rôle : {user.Role}");
+        return TypedResults.Created($"/api/users/{user.Id}", View(user));
     }
 
-    private static async Task<IResult> Update(string id, HttpContext http, UserManager<ThereseUser> users, IOptions<JsonOptions> json)
+    private static async Task<IResult> Update(string id, HttpContext http, UserManager<ThereseUser> users, AuditTrail audit, IOptions<JsonOptions> json)
     {
         var (body, problem) = await JsonBody.ReadAsync<JsonDocument>(http.Request, json.Value.SerializerOptions);
         if (body is null) return problem!;
@@ -120,23 +123,31 @@ public static class UsersApi
         if (!updated.Succeeded) return Problems.BadRequest("invalid_request", AuthApi.Describe(updated));
         // Signed out everywhere when disabled (the session guard checks the stamp on every request).
         if (user.Disabled) await users.UpdateSecurityStampAsync(user);
+        // Which fields changed, with the values that are not secret: never the password.
+        var changed = body.RootElement.EnumerateObject().Select(f => f.Name switch
+        {
+            "role" => $"role : {user.Role}",
+            "disabled" => user.Disabled ? "désactivé" : "réactivé",
+            "monthly_token_budget" => $"budget : {(user.MonthlyTokenBudget is { } b ? b.ToString(System.Globalization.CultureInfo.InvariantCulture) : "aucun")}",
+            "password" => "nouveau mot de passe",
+            _ => f.Name,
+        });
+        await audit.RecordAsync(http, AuditActions.UserUpdated, user.Id, user.Email, string.Join(", ", changed));
         return TypedResults.Ok(View(user));
     }
 
-    private static async Task<IResult> Delete(string id, HttpContext http, UserManager<ThereseUser> users, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CancellationToken ct)
+    private static async Task<IResult> Delete(string id, HttpContext http, UserManager<ThereseUser> users, DataEraser eraser, AuditTrail audit, CancellationToken ct)
     {
         if (id == CurrentUser.From(http).OwnerId)
             return Problems.Create(StatusCodes.Status409Conflict, "last_admin", "Vous ne pouvez pas supprimer votre propre compte.");
         var user = await users.FindByIdAsync(id);
         if (user is null) return Problems.NotFound("Cette personne n’existe pas.");
-        await using (var db = await dbs.CreateDbContextAsync(ct))
-        {
-            var conversations = await db.Conversations.Where(c => c.OwnerId == id).Select(c => c.Id).ToListAsync(ct);
-            foreach (var conversation in conversations) await answers.StopConversationAsync(conversation);
-            await db.Messages.Where(m => conversations.Contains(m.ConversationId)).ExecuteDeleteAsync(ct);
-            await db.Conversations.Where(c => c.OwnerId == id).ExecuteDeleteAsync(ct);
-        }
+        // All their data goes, unread: conversations with everything in them, and their token counts.
+        var conversations = await eraser.DeleteOwnerConversationsAsync(id, CancellationToken.None);
+        await eraser.DeleteUsageAsync(id, keepFrom: null, CancellationToken.None);
         await users.DeleteAsync(user);
+        await eraser.ScrubAsync();
+        await audit.RecordAsync(http, AuditActions.UserDeleted, id, user.Email, $"{conversations} conversation(s) supprimée(s)");
         return TypedResults.NoContent();
     }
 }

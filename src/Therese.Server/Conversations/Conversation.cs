@@ -22,6 +22,12 @@ public sealed class Conversation
     public DateTimeOffset UpdatedAt { get; set; }
     public List<Message> Messages { get; init; } = [];
 
+    /// <summary>
+    /// Where an imported conversation came from (<c>therese:{id}</c>, <c>chatgpt:{id}</c>): importing the same file
+    /// again adds nothing. Null for a conversation held here.
+    /// </summary>
+    public string? ImportKey { get; init; }
+
     public const int TitleLength = 50;
 
     public static string SearchKeyOf(string text)

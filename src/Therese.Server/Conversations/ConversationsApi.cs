@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Therese.Server.Accounts;
 using Therese.Server.Chat;
+using Therese.Server.Privacy;
 using Therese.Server.Storage;
 using Therese.Server.Web;
 
@@ -215,17 +216,12 @@ public static class ConversationsApi
         return TypedResults.Ok(await LoadAsync(db, id, user, null, limits.Value.MaxMessagesPerPage, ct));
     }
 
-    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, AnswerRegistry answers, CurrentUser user, CancellationToken ct)
+    private static async Task<IResult> Delete(string id, IDbContextFactory<ThereseDb> dbs, DataEraser eraser, CurrentUser user, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        if (!await OwnsAsync(db, id, user, ct)) return Problems.NotFound();
-        // An answer still being written there ends first, so it cannot write into a deleted conversation.
-        await answers.StopConversationAsync(id);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Messages.Where(m => m.ConversationId == id).ExecuteDeleteAsync(ct);
-        var deleted = await db.Conversations.Where(c => c.Id == id).ExecuteDeleteAsync(ct);
-        if (deleted == 0) return Problems.NotFound();
-        await tx.CommitAsync(ct);
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            if (!await OwnsAsync(db, id, user, ct)) return Problems.NotFound();
+        // Messages, versions, search rows, and their bytes in the database files (Privacy/DataEraser).
+        if (await eraser.DeleteConversationsAsync([id], CancellationToken.None) == 0) return Problems.NotFound();
         return TypedResults.NoContent();
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Therese.Server.Accounts;
+using Therese.Server.Audit;
 
 namespace Therese.Server.LocalModels;
 
@@ -36,14 +37,17 @@ public static class LocalModelsApi
     }
 
     private static async Task<Results<Accepted<DownloadView>, ProblemHttpResult>> StartDownload(
-        HttpRequest http, ModelDownloads downloads, IOptions<JsonOptions> json, CurrentUser user)
+        HttpRequest http, ModelDownloads downloads, AuditTrail audit, IOptions<JsonOptions> json, CurrentUser user)
     {
         var (body, problem) = await JsonBody.ReadAsync<DownloadRequest>(http, json.Value.SerializerOptions);
         if (body is null) return problem!;
         if (!ModelNames.IsValidRepo(body.Repo)) return InvalidRepo();
         if (!ModelNames.IsValidFile(body.File)) return InvalidFile();
 
-        return downloads.Start(body.Repo!, body.File!, user.OwnerId) switch
+        var start = downloads.Start(body.Repo!, body.File!, user.OwnerId);
+        if (start is DownloadStart.Started(var started))
+            await audit.RecordAsync(http.HttpContext, AuditActions.LocalModelDownloadStarted, started.Id, $"{body.Repo}/{body.File}");
+        return start switch
         {
             DownloadStart.Started(var d) => Accepted(d),
             DownloadStart.AlreadyRunning(var d) => Accepted(d),
@@ -58,9 +62,11 @@ public static class LocalModelsApi
     private static Results<Ok<DownloadView>, ProblemHttpResult> GetDownload(string id, ModelDownloads downloads, CurrentUser user) =>
         downloads.Find(id, user.OwnerId) is { } download ? TypedResults.Ok(download.View()) : UnknownDownload();
 
-    private static async Task<Results<Ok<DownloadView>, ProblemHttpResult>> CancelDownload(string id, ModelDownloads downloads, CurrentUser user)
+    private static async Task<Results<Ok<DownloadView>, ProblemHttpResult>> CancelDownload(string id, HttpContext http, ModelDownloads downloads, AuditTrail audit, CurrentUser user)
     {
         var (outcome, download) = await downloads.CancelAsync(id, user.OwnerId);
+        if (outcome == CancelOutcome.Cancelled)
+            await audit.RecordAsync(http, AuditActions.LocalModelDownloadCancelled, id, $"{download!.Repo}/{download.File}");
         return outcome switch
         {
             CancelOutcome.Cancelled => TypedResults.Ok(download!.View()),
@@ -70,12 +76,13 @@ public static class LocalModelsApi
         };
     }
 
-    private static Results<NoContent, ProblemHttpResult> DeleteModel(string file, ModelsFolder folder, ModelDownloads downloads)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteModel(string file, HttpContext http, ModelsFolder folder, ModelDownloads downloads, AuditTrail audit)
     {
         if (!ModelNames.IsValidFile(file)) return InvalidFile();
         if (!folder.Delete(file))
             return Problems.NotFound($"Aucun modèle installé ne s’appelle {FrenchText.Quote(file)}.");
         downloads.ModelDeleted(file);
+        await audit.RecordAsync(http, AuditActions.LocalModelDeleted, file, file);
         return TypedResults.NoContent();
     }
 

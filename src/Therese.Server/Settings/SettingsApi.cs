@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Therese.Server.Accounts;
+using Therese.Server.Audit;
 using Therese.Server.Llm;
 
 namespace Therese.Server.Settings;
@@ -40,12 +41,14 @@ public static class SettingsApi
 
     private static IResult Get(ChatModels models) => TypedResults.Ok(View(models.Current.Settings));
 
-    private static async Task<IResult> Put(HttpRequest http, ChatModels models, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<IResult> Put(HttpRequest http, ChatModels models, AuditTrail audit, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var (patch, problem) = await ReadPatchAsync(http, json.Value);
         if (patch is null) return problem!;
         if (LockedConflict(models.Current.Settings, patch) is { } locked) return locked;
         var saved = await models.SaveAsync(patch, ct);
+        // The fields' names only: a key or a prompt is never written to the audit trail.
+        await audit.RecordAsync(http.HttpContext, AuditActions.SettingsChanged, detail: string.Join(", ", patch.Fields()));
         return TypedResults.Ok(View(saved.Settings));
     }
 

@@ -24,7 +24,8 @@ public static class StorageExtensions
         }
         else
         {
-            builder.Services.AddDbContextFactory<ThereseDb>((sp, o) => o.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString));
+            builder.Services.AddDbContextFactory<ThereseDb>((sp, o) => o.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString)
+                .AddInterceptors(SecureDelete.Interceptor));
         }
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());

@@ -24,6 +24,7 @@ public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyConte
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Setting> Settings => Set<Setting>();
     public DbSet<UsageDay> Usage => Set<UsageDay>();
+    public DbSet<Audit.AuditEntry> Audit => Set<Audit.AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -58,6 +59,8 @@ public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyConte
             c.Property(x => x.Title).HasMaxLength(200);
             c.Property(x => x.SearchKey).HasMaxLength(400);
             c.HasIndex(x => x.UpdatedAt);
+            c.Property(x => x.ImportKey).HasMaxLength(200);
+            c.HasIndex(x => new { x.OwnerId, x.ImportKey });
             c.HasMany(x => x.Messages).WithOne().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         });
         model.Entity<Message>(m =>
@@ -71,6 +74,7 @@ public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyConte
             m.HasIndex(x => new { x.ConversationId, x.Position, x.Version }).IsUnique();
             m.HasIndex(x => x.Status);
         });
+        model.ApplyConfiguration(new Audit.AuditEntry.Table());
         model.Entity<Setting>(s =>
         {
             s.ToTable("settings");

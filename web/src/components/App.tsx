@@ -8,6 +8,7 @@ import { settingsStore } from '../stores/settingsStore';
 import { AccessTokenForm } from './access/AccessTokenForm';
 import { AccountGate } from './accounts/AccountGate';
 import { UserMenu } from './accounts/UserMenu';
+import { MyDataLink } from './data/MyDataLink';
 import { PageFrame } from './layout/PageFrame';
 import { ChatView } from './chat/ChatView';
 import { Sidebar } from './conversations/Sidebar';
@@ -18,6 +19,8 @@ const SettingsPage = lazy(() => import('./settings/SettingsPage').then((m) => ({
 const AccountSection = lazy(() => import('./accounts/AccountPage').then((m) => ({ default: m.AccountSection })));
 const PeopleSection = lazy(() => import('./accounts/PeoplePage').then((m) => ({ default: m.PeopleSection })));
 const UsageSection = lazy(() => import('./accounts/UsageSection').then((m) => ({ default: m.UsageSection })));
+const MyDataSection = lazy(() => import('./data/MyDataSection').then((m) => ({ default: m.MyDataSection })));
+const AuditSection = lazy(() => import('./data/AuditSection').then((m) => ({ default: m.AuditSection })));
 
 /**
  * The page: the conversation list beside the chat, both following the address (`/`, `/c/{id}`); or,
@@ -36,10 +39,12 @@ export function App() {
 }
 
 /** The pages beside the chat that are not the chat: their title and content. */
-const sidePages: Partial<Record<Route['name'], { title: string; testId: string; adminOnly?: boolean; content: () => ReactNode }>> = {
+const sidePages: Partial<Record<Route['name'], { title: string; testId: string; adminOnly?: boolean; everyMode?: boolean; content: () => ReactNode }>> = {
   account: { title: 'Mon compte', testId: 'account-page', content: () => <AccountSection /> },
   people: { title: 'Personnes', testId: 'people-page', adminOnly: true, content: () => <PeopleSection /> },
   usage: { title: 'Utilisation', testId: 'usage-page', adminOnly: true, content: () => <UsageSection /> },
+  myData: { title: 'Mes données', testId: 'my-data-page', everyMode: true, content: () => <MyDataSection /> },
+  audit: { title: 'Journal', testId: 'audit-page', adminOnly: true, content: () => <AuditSection /> },
 };
 
 function Workspace() {
@@ -125,7 +130,7 @@ function Workspace() {
   // Team mode only: in personal mode there are no accounts, and these addresses show the chat.
   const team = useAccountStore((s) => s.me?.mode === 'team');
   const isAdmin = useAccountStore((s) => s.me?.role === 'admin');
-  const sidePage = team ? sidePages[route.name] : undefined;
+  const sidePage = team || sidePages[route.name]?.everyMode ? sidePages[route.name] : undefined;
   const skipTarget = route.name === 'settings' ? 'settings-content' : sidePage ? 'page-content' : 'chat-input';
 
   return (
@@ -151,7 +156,12 @@ function Workspace() {
         onOpenSettings={openSettings}
         onOpenResult={openResult}
         settingsActive={route.name === 'settings'}
-        footer={<UserMenu current={route.name} onNavigate={closeMenu} />}
+        footer={
+          <>
+            <MyDataLink current={route.name} onNavigate={closeMenu} />
+            <UserMenu current={route.name} onNavigate={closeMenu} />
+          </>
+        }
       />
       <div className="min-w-0 flex-1">
         {route.name === 'settings' ? (

@@ -8,18 +8,24 @@ export type Route =
   | { name: 'settings' }
   | { name: 'account' }
   | { name: 'people' }
-  | { name: 'usage' };
+  | { name: 'usage' }
+  | { name: 'myData' }
+  | { name: 'audit' };
 
 export const settingsPath = '/settings';
 export const accountPath = '/account';
 export const peoplePath = '/admin/people';
 export const usagePath = '/admin/usage';
+export const myDataPath = '/data';
+export const auditPath = '/admin/audit';
 
 const pages: Record<string, Route> = {
   [settingsPath]: { name: 'settings' },
   [accountPath]: { name: 'account' },
   [peoplePath]: { name: 'people' },
   [usagePath]: { name: 'usage' },
+  [myDataPath]: { name: 'myData' },
+  [auditPath]: { name: 'audit' },
 };
 
 export function parseRoute(pathname: string): Route {

@@ -1,4 +1,4 @@
-import { accountPath, navigate, peoplePath, usagePath } from '../../router/router';
+import { accountPath, auditPath, navigate, peoplePath, usagePath } from '../../router/router';
 import { accountStore, useAccountStore } from '../../stores/accountStore';
 
 const link =
@@ -28,6 +28,9 @@ export function UserMenu({ current, onNavigate }: { current: string; onNavigate:
           </button>
           <button type="button" data-testid="open-usage" className={link} aria-current={current === 'usage' ? 'page' : undefined} onClick={() => go(usagePath)}>
             Utilisation
+          </button>
+          <button type="button" data-testid="open-audit" className={link} aria-current={current === 'audit' ? 'page' : undefined} onClick={() => go(auditPath)}>
+            Journal
           </button>
         </>
       )}

@@ -3,6 +3,7 @@ import { useChatStore } from '../../stores/chatStore';
 import { useAccountStore } from '../../stores/accountStore';
 import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
 import { ThemeToggle } from '../theme/ThemeToggle';
+import { ExportMenu } from '../data/ExportMenu';
 import { ChatInput, type ChatInputHandle } from './ChatInput';
 import { AnswerAnnouncer } from './AnswerAnnouncer';
 import { MarkdownWarmUp } from './Markdown';
@@ -91,6 +92,7 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
             </button>
           )}
           <h1 className="brand mr-auto text-lg font-bold tracking-wide">THÉRÈSE</h1>
+          {conversationId && messages.length > 0 && <ExportMenu conversationId={conversationId} />}
           <ThemeToggle />
         </div>
       </header>

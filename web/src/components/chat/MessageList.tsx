@@ -1,4 +1,4 @@
-import { useCallback, useLayoutEffect, useRef, useState, type WheelEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type WheelEvent } from 'react';
 import type { ChatMessage } from '../../stores/chatStore';
 import { MessageItem } from './MessageItem';
 import { ScrollToBottom } from './ScrollToBottom';
@@ -33,6 +33,12 @@ export function MessageList({ messages, onRetry, canRetry, onRegenerate, onConti
   const following = useRef(true);
   const [showJump, setShowJump] = useState(false);
   const [windowSize, setWindowSize] = useState(INITIAL_WINDOW);
+  // A printed conversation is the whole conversation, not the window on screen.
+  useEffect(() => {
+    const showAll = () => setWindowSize(Number.MAX_SAFE_INTEGER);
+    window.addEventListener('beforeprint', showAll);
+    return () => window.removeEventListener('beforeprint', showAll);
+  }, []);
   // Scroll position before earlier messages were added above, to keep the view where it was.
   const anchor = useRef<{ height: number; top: number } | null>(null);
   // While a found message settles into view, adding earlier messages would move it away.
