@@ -60,6 +60,7 @@ public static class BenchProgram
             if (options.Runs("stop")) report.Stop = await StopScenario.RunAsync(ctx);
             if (options.Runs("storage")) report.Storage = await StorageScenario.RunAsync(ctx);
             if (options.Runs("long")) report.LongAnswer = await LongAnswerScenario.RunAsync(ctx);
+            if (options.Runs("attachments")) report.Attachments = await AttachmentsScenario.RunAsync(ctx);
             if (options.Browser) await BrowserScenarios.RunAsync(ctx, report);
         }
         if (options.Local)

@@ -5,6 +5,8 @@ using System.Text.Json.Serialization.Metadata;
 using Therese.Server;
 using Therese.Server.Accounts;
 using Therese.Server.Audit;
+using Therese.Server.Attachments;
+using Therese.Server.Attachments.Reading;
 using Therese.Server.Chat;
 using Therese.Server.Cluster;
 using Therese.Server.Conversations;
@@ -18,6 +20,8 @@ using Therese.Server.Settings;
 using Therese.Server.Storage;
 using Therese.Server.Web;
 
+// The same program reads attached files in a child process of its own (hostile input stays out of the server).
+if (ReaderWorker.IsInvoked(args)) return await ReaderWorker.RunAsync(args);
 if (DesktopCommandLine.Handle(ref args) is { } printed) return printed;
 
 // Settings and the built front end live beside the binaries, wherever THÉRÈSE is started from.
@@ -43,6 +47,7 @@ builder.AddLlm();
 builder.AddCluster();
 builder.AddChat();
 builder.AddSearch();
+builder.AddAttachments();
 builder.AddLocalModels();
 builder.AddAudit();
 builder.AddPrivacy();
@@ -64,6 +69,7 @@ app.MapAccessTokenApi();
 app.MapAccountsApi();
 app.MapChatApi();
 app.MapConversationsApi();
+app.MapAttachmentsApi();
 app.MapSettingsApi();
 app.MapSearchApi();
 app.MapLocalModelsApi();

@@ -283,6 +283,24 @@ internal static class FakeEngine
     /// <summary>Models whose name starts with this cannot think: asking them to is a 400, as Ollama answers.</summary>
     internal const string NoThinkingModelPrefix = "nothink-";
 
+    /// <summary>Models whose name starts with this read no images: a request with one is refused, as text-only models are.</summary>
+    internal const string NoImageModelPrefix = "noimage-";
+
+    /// <summary>
+    /// Images the real services refuse: any image for a text-only model (OpenAI's own words), and in a data URL anything
+    /// but PNG, JPEG and WebP (Ollama decodes no other).
+    /// </summary>
+    private static string? ImageRefusal(ParsedRequest req)
+    {
+        var images = req.Messages.SelectMany(m => m.Blocks).Where(b => b.Type is "image" or "image_url").ToList();
+        if (images.Count == 0) return null;
+        if (req.Model?.StartsWith(NoImageModelPrefix, StringComparison.Ordinal) == true)
+            return "Invalid content type. image_url is only supported by certain models.";
+        if (images.FirstOrDefault(b => b is { Type: "image_url", Source: "data_url" } && b.MediaType is not ("image/png" or "image/jpeg" or "image/webp")) is { } odd)
+            return $"invalid image input: unsupported image format {odd.MediaType}";
+        return null;
+    }
+
     private static readonly HashSet<string> Efforts = ["none", "minimal", "low", "medium", "high"];
 
     /// <summary>
@@ -309,6 +327,7 @@ internal static class FakeEngine
             if (noThinking) return $"\"{req.Model}\" does not support thinking";
             if (!Efforts.Contains(effort)) return $"invalid reasoning value: '{effort}' (must be \"high\", \"medium\", \"low\", or \"none\")";
         }
+        if (ImageRefusal(req) is { } images) return images;
         for (var m = 0; m < req.Messages.Count; m++)
         {
             var blocks = req.Messages[m].Blocks;

@@ -23,7 +23,27 @@ public sealed record FakeMessage(string Role, string Content)
 /// <param name="Type">The block's type (<c>text</c>, <c>thinking</c>, <c>redacted_thinking</c>, <c>image</c>…).</param>
 /// <param name="Text">Its text: a thinking block's thinking, a redacted block's data.</param>
 /// <param name="Signature">A thinking block's signature.</param>
-public sealed record FakeBlock(string Type, string? Text, string? Signature);
+public sealed record FakeBlock(string Type, string? Text, string? Signature)
+{
+    /// <summary>
+    /// A file's media type: Anthropic's <c>source.media_type</c> of an image or a document (<c>text/plain</c> for a text
+    /// document), OpenAI's from an <c>image_url</c> data URL.
+    /// </summary>
+    public string? MediaType { get; init; }
+
+    /// <summary>Anthropic: <c>source.type</c> of an image or a document (<c>base64</c>, <c>text</c>, <c>url</c>); OpenAI: <c>data_url</c> or <c>url</c>.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>A document's <c>title</c> (Anthropic).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The file's bytes as received (base64 decoded), for an image or a PDF.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public byte[]? Data { get; init; }
+
+    /// <summary>How many bytes <see cref="Data"/> holds (logged instead of the bytes).</summary>
+    public int? Bytes => Data?.Length;
+}
 
 /// <summary>
 /// One request received by the fake provider. Fields are updated live while the request runs;

@@ -119,9 +119,57 @@ internal abstract class Wire
                 "redacted_thinking" => OptString(part, "data"),
                 _ => OptString(part, "text"),
             };
-            blocks.Add(new FakeBlock(type, text, OptString(part, "signature")));
+            blocks.Add(FileBlock(type, part) ?? new FakeBlock(type, text, OptString(part, "signature")));
         }
         return blocks;
+    }
+
+    /// <summary>
+    /// A block carrying a file: Anthropic's <c>image</c> and <c>document</c> (base64, text or url source), OpenAI's
+    /// <c>image_url</c> (a data URL or an address) and <c>file</c>. Null for any other block.
+    /// </summary>
+    private static FakeBlock? FileBlock(string type, JsonElement part)
+    {
+        switch (type)
+        {
+            case "image" or "document" when part.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object:
+                var kind = OptString(source, "type");
+                var data = OptString(source, "data");
+                return new FakeBlock(type, kind == "text" ? data : null, null)
+                {
+                    Source = kind,
+                    MediaType = OptString(source, "media_type"),
+                    Title = OptString(part, "title"),
+                    Data = kind == "base64" && data is not null ? Base64(data) : null,
+                };
+            case "image_url" when part.TryGetProperty("image_url", out var image) && image.ValueKind == JsonValueKind.Object:
+                var url = OptString(image, "url") ?? "";
+                if (!url.StartsWith("data:", StringComparison.Ordinal)) return new FakeBlock(type, null, null) { Source = "url" };
+                var comma = url.IndexOf(',');
+                var header = comma > 5 ? url[5..comma] : "";
+                return new FakeBlock(type, null, null)
+                {
+                    Source = "data_url",
+                    MediaType = header.Split(';')[0],
+                    Data = header.EndsWith(";base64", StringComparison.Ordinal) ? Base64(url[(comma + 1)..]) : null,
+                };
+            case "file" when part.TryGetProperty("file", out var file) && file.ValueKind == JsonValueKind.Object:
+                return new FakeBlock(type, null, null) { Source = "file", Title = OptString(file, "filename") };
+            default:
+                return null;
+        }
+    }
+
+    private static byte[]? Base64(string data)
+    {
+        try
+        {
+            return Convert.FromBase64String(data);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     protected static string? OptString(JsonElement o, string name) =>

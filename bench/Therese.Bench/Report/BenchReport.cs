@@ -25,6 +25,7 @@ public sealed class BenchReport
     public TokenToPaintResult? TokenToPaint { get; set; }
     public PageStopResult? PageStop { get; set; }
     public LongConversationResult? LongConversation { get; set; }
+    public AttachmentsResult? Attachments { get; set; }
 
     /// <summary>Each goal of the benchmark against what this run measured.</summary>
     public List<Goal> Goals { get; set; } = [];

@@ -70,6 +70,7 @@ public static class Publisher
         if (r.PageStop is { } ps) PageStopScenario.Write(md, ps);
         if (r.LongConversation is { } lc) LongConversationScenario.Write(md, lc);
         if (r.Crash is { } cr) CrashScenario.Write(md, cr);
+        if (r.Attachments is { } at) AttachmentsScenario.Write(md, at);
         return md.ToString();
     }
 
@@ -142,6 +143,9 @@ public static class Publisher
         if (r.Crash is { Kills.Count: > 0 } cr)
             md.Line($"- The server killed with SIGKILL mid-answer, {cr.Kills.Count} times: after the restart every answer is `{string.Join("`, `", cr.Kills.Select(k => k.Status).Distinct())}`;"
                     + $" the oldest word the user had seen and the database lacked had arrived {cr.OldestLost.Max:0} ms before the kill at most (p50 {cr.OldestLost.P50:0} ms; saved every {cr.CheckpointSeconds:0.0} s).");
+        if (r.Attachments is { } at)
+            md.Line($"- Attachments, read in a child process: a {at.PdfPages}-page PDF in {Ms(at.PdfRead.P50)} ms (p50, peak {at.PdfPeakMb:0} MB), a {at.XlsxMb} MB XLSX in"
+                    + $" {Ms(at.XlsxRead.P50)} ms (peak {at.XlsxPeakMb:0} MB); one attached {at.AttachedPages}-page PDF adds {Ms(at.WithPdf.P50 - at.Plain.P50)} ms to the first token (p50; THÉRÈSE's side {Ms(at.WithPdfLeg.P50 - at.PlainLeg.P50)} ms).");
         if (r.LongAnswer is { } la)
             md.Line($"- A 10,000-token answer at full speed: {Ms(la.Through.P50)} ms through THÉRÈSE against {Ms(la.Direct.P50)} ms straight from the SDK; text intact on the client and in the database in {Math.Min(la.Intact, la.SavedIntact)}/{la.Runs}.");
         if (r.Goals.Count > 0)

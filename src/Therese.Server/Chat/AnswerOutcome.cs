@@ -47,6 +47,17 @@ public sealed record AnswerOutcome(string Status, string StopReason, ProviderErr
         };
     }
 
+    /// <summary>
+    /// A request with images refused by the server for them (every server words it its own way, but names images or vision)
+    /// is explained as what it is: this model does not read images.
+    /// </summary>
+    public AnswerOutcome ExplainImages(string model) =>
+        Error is { Code: "provider_rejected" } error && ImageWords.Any(w => error.Message.Contains(w, StringComparison.OrdinalIgnoreCase))
+            ? Failed(Status, ProviderError.ImagesUnsupported(model), Usage)
+            : this;
+
+    private static readonly string[] ImageWords = ["image", "vision", "multimodal"];
+
     private static AnswerOutcome Failed(string status, ProviderError error, Usage usage) => new(status, error.Code, error, usage);
 
     public static string StopReasonOf(ChatFinishReason finish)

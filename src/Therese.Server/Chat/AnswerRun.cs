@@ -250,6 +250,7 @@ public sealed class AnswerRun : IDisposable
         if (_parts.Reasoning) EndReasoning();
 
         var outcome = AnswerOutcome.Classify((StopCause)Volatile.Read(ref _cause), failure, saved.IsFaulted, finish, usage);
+        if (_turn.SendsImages) outcome = outcome.ExplainImages(_turn.Model.Settings.Model);
         _measure?.End(outcome);
         if (outcome.Error is { } error && failure is not null && outcome.Status == Conversations.MessageStatus.Error)
             // SDK exception messages carry no keys; the configured key never reaches the log.

@@ -53,6 +53,10 @@ public sealed class AnswerStore(IDbContextFactory<ThereseDb> dbs, MessageWriter 
         {
             user.Position = position++;
             db.Messages.Add(user);
+            // Which files the message carries: deleting the conversation frees those nothing else uses.
+            var files = user.Parts?.OfType<AttachmentPart>().ToList() ?? [];
+            for (var i = 0; i < files.Count; i++)
+                db.MessageAttachments.Add(new Attachments.MessageAttachment { MessageId = user.Id, AttachmentId = files[i].Id, Position = i });
         }
         db.Messages.Add(new Message
         {

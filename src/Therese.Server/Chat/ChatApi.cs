@@ -131,7 +131,8 @@ public static class ChatApi
         var model = s.Models.Current;
         if (!model.IsConfigured) return (null, null, Problems.From(ProviderError.NotConfigured));
         var limits = s.Limits.Value;
-        var (request, problem) = await ChatRequest.ReadAsync(http.Request, s.Json.Value.SerializerOptions, limits.MaxMessageLength);
+        var (request, problem) = await ChatRequest.ReadAsync(http.Request, s.Json.Value.SerializerOptions, limits.MaxMessageLength,
+            s.Attachments.Value.MaxPerMessage);
         if (request is null) return (null, null, problem);
 
         // Team mode: someone else's conversation does not exist for this person (404), before anything is reserved.
@@ -283,7 +284,7 @@ public static class ChatApi
     public sealed record ChatServices(
         ChatModels Models, TurnPlanner Planner, AnswerRegistry Registry, AnswerStore Store, IStreamState State,
         IOptions<JsonOptions> Json, IOptions<ChatStreamOptions> Options, IOptions<LimitsOptions> Limits,
-        CurrentUser User, UsageLedger Usage, IDbContextFactory<ThereseDb> Dbs)
+        CurrentUser User, UsageLedger Usage, IDbContextFactory<ThereseDb> Dbs, IOptions<Attachments.AttachmentsOptions> Attachments)
     {
         /// <summary>Team mode: the conversation is this person's. Personal mode: it exists (or will).</summary>
         public async Task<bool> OwnsConversationAsync(string conversationId, CancellationToken ct)

@@ -33,6 +33,9 @@ public sealed record ChatTurn
     /// <summary>Everything the model reads: the system prompt and the whole conversation.</summary>
     public required IReadOnlyList<ChatMessage> History { get; init; }
 
+    /// <summary>The request carries images (attachments): a refusal of them is explained as « this model does not read images ».</summary>
+    public bool SendsImages { get; init; }
+
     /// <summary>What is asked of the model (longest answer, reasoning); null: the model's settings' longest answer alone.</summary>
     public ChatOptions? Options { get; init; }
 
@@ -47,6 +50,9 @@ public sealed record TurnRefusal(int Status, string Code, string Message)
     public static readonly TurnRefusal NothingToContinue = new(409, "nothing_to_continue", "Seule une réponse interrompue peut être continuée.");
     public static readonly TurnRefusal BudgetExhausted = new(402, "budget_exhausted",
         "Vous avez utilisé tout votre budget de jetons pour ce mois-ci. Il se renouvelle le 1er du mois ; l’administrateur de THÉRÈSE peut aussi l’augmenter.");
+    public static readonly TurnRefusal AttachmentNotFound = new(404, "not_found", "Une pièce jointe de ce message n’existe pas ou a été supprimée.");
+    public static readonly TurnRefusal LocalModelImages = new(422, Llm.ProviderError.ImagesUnsupportedCode,
+        "Le modèle local de THÉRÈSE ne lit pas les images. Retirez l’image, ou choisissez dans les Réglages un modèle qui les lit (Claude, par exemple) ; votre message est conservé.");
     public static readonly TurnRefusal Busy = new(409, "conversation_busy",
         "THÉRÈSE répond déjà dans cette conversation. Attendez la fin de la réponse, ou arrêtez-la, avant d’envoyer un autre message.");
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Therese.Server.Accounts;
+using Therese.Server.Attachments;
 using Therese.Server.Chat;
 using Therese.Server.Privacy;
 using Therese.Server.Storage;
@@ -36,9 +37,14 @@ public static class ConversationsApi
     /// <param name="Parts">Everything in order: reasoning, text (and later tool steps, attachments).</param>
     /// <param name="Reasoning">All the reasoning, or null when the model did not reason.</param>
     /// <param name="ReasoningMs">How long it reasoned in all, or null.</param>
+    /// <param name="Attachments">A user message's files (also among its parts), for clients that read no parts.</param>
     public sealed record MessageView(
         string Id, string ConversationId, string Role, string Content, IReadOnlyList<MessagePart> Parts, string? Reasoning, long? ReasoningMs,
-        string Status, string? StopReason, int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount, int Version);
+        string Status, string? StopReason, int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt, int VersionCount, int Version,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        IReadOnlyList<AttachmentSummary>? Attachments = null);
+
+    public sealed record AttachmentSummary(string Id, string Name, string MediaType, long Size, string Kind);
     public sealed record VersionList(IReadOnlyList<MessageView> Versions);
     public sealed record TitleBody(string? Title);
 
@@ -135,8 +141,11 @@ public static class ConversationsApi
     {
         var parts = m.AllParts();
         var reasoning = MessageParts.ReasoningMsOf(parts) is { } ms ? (Text: MessageParts.ReasoningOf(parts), Ms: (long?)ms) : (Text: null, Ms: null);
+        IReadOnlyList<AttachmentSummary>? attachments = m.Role == Roles.User
+            ? [.. parts.OfType<AttachmentPart>().Select(a => new AttachmentSummary(a.Id, a.Name, a.MediaType, a.Size, a.Kind))]
+            : null;
         return new(m.Id, m.ConversationId, m.Role, m.Content, parts, reasoning.Text, reasoning.Ms, m.Status,
-            m.StopReason, m.InputTokens, m.OutputTokens, m.CreatedAt, versionCount, m.Version);
+            m.StopReason, m.InputTokens, m.OutputTokens, m.CreatedAt, versionCount, m.Version, attachments);
     }
 
     private static async Task<IResult> Versions(string id, string messageId, IDbContextFactory<ThereseDb> dbs, CurrentUser user, CancellationToken ct)

@@ -11,6 +11,7 @@ namespace Therese.Server.Conversations;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(TextPart), "text")]
 [JsonDerivedType(typeof(ReasoningPart), "reasoning")]
+[JsonDerivedType(typeof(AttachmentPart), "attachment")]
 public abstract record MessagePart;
 
 public sealed record TextPart(string Text) : MessagePart;
@@ -25,6 +26,19 @@ public sealed record ReasoningPart(string Text, long? DurationMs) : MessagePart
     /// </summary>
     [ServerOnly]
     public ReasoningOrigin? Origin { get; init; }
+}
+
+/// <summary>A file the person attached to their message (the bytes and what was read of them live in Attachments/).</summary>
+/// <param name="Kind"><c>document</c> or <c>image</c>.</param>
+public sealed record AttachmentPart(string Id, string Name, string MediaType, long Size, string Kind) : MessagePart
+{
+    /// <summary>A PDF's page count.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Pages { get; init; }
+
+    /// <summary>What the model could not get of it when the message was sent, in French (« tronqué à la page 42 »).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Warning { get; init; }
 }
 
 /// <param name="Provider">The provider that wrote the reasoning (<c>anthropic</c>, <c>openai</c>, <c>local</c>).</param>

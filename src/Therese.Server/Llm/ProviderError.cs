@@ -40,6 +40,13 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
     public static readonly ProviderError Storage = new("storage",
         "THÉRÈSE n’a pas pu enregistrer la conversation. Réessayez.", 500);
 
+    public const string ImagesUnsupportedCode = "images_unsupported";
+
+    /// <summary>The server refused the images of a message: its model does not read images.</summary>
+    public static ProviderError ImagesUnsupported(string? model) => new(ImagesUnsupportedCode,
+        (string.IsNullOrWhiteSpace(model) ? "Ce modèle ne lit pas les images." : $"Ce modèle ne lit pas les images ({FrenchText.Quote(model)}).")
+        + " Retirez l’image, ou choisissez dans les Réglages un modèle qui les lit ; votre message est conservé.", 422);
+
     /// <summary>The provider refused the request itself (HTTP 400), with its own explanation.</summary>
     public static ProviderError Rejected(string? providerMessage) => new("provider_rejected",
         string.IsNullOrWhiteSpace(providerMessage)
@@ -50,7 +57,12 @@ public sealed record ProviderError(string Code, string Message, int HttpStatus)
 
     /// <summary>The error a saved answer ended with, from the code saved as its stop reason.</summary>
     public static ProviderError ByCode(string? code) =>
-        Known.FirstOrDefault(e => e.Code == code) ?? (code == "provider_rejected" ? Rejected(null) : Upstream);
+        Known.FirstOrDefault(e => e.Code == code) ?? code switch
+        {
+            "provider_rejected" => Rejected(null),
+            ImagesUnsupportedCode => ImagesUnsupported(null),
+            _ => Upstream,
+        };
 
     /// <summary>Maps any exception thrown by the Anthropic or OpenAI SDK, or by a local model, to the error the user sees.</summary>
     public static ProviderError From(Exception ex)

@@ -41,7 +41,14 @@ public sealed class DataEraser(IDbContextFactory<ThereseDb> dbs, AnswerRegistry 
         List<string> ids;
         await using (var db = await dbs.CreateDbContextAsync(ct))
             ids = await db.Conversations.Where(c => c.OwnerId == ownerId).Select(c => c.Id).ToListAsync(ct);
-        return await DeleteConversationsAsync(ids, ct);
+        var deleted = await DeleteConversationsAsync(ids, ct);
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            foreach (var extension in extensions) await extension.DeleteOwnerAsync(db, ownerId, ct);
+            await tx.CommitAsync(ct);
+        }
+        return deleted;
     }
 
     /// <summary>

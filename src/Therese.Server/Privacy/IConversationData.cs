@@ -28,4 +28,10 @@ public interface IConversationData
     /// no other conversation still uses.
     /// </summary>
     Task DeleteAsync(ThereseDb db, IReadOnlyList<string> conversationIds, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes what this data keeps for a person outside any conversation (files uploaded and never sent), once all their
+    /// conversations are gone: deleting an account, or « toutes mes données ».
+    /// </summary>
+    Task DeleteOwnerAsync(ThereseDb db, string? ownerId, CancellationToken ct) => Task.CompletedTask;
 }

@@ -27,8 +27,10 @@ public static class MarkdownExport
                     case TextPart text:
                         md.Append(text.Text.TrimEnd()).Append("\n\n");
                         break;
-                    // Extension point: tool steps and attachments get their line here once their part kinds exist
-                    // (see data-NOTES.md). The model's reasoning stays in the JSON export.
+                    case AttachmentPart file:
+                        md.Append("*Pièce jointe : ").Append(EscapeLine(file.Name)).Append("*\n\n");
+                        break;
+                    // The model's reasoning stays in the JSON export.
                 }
             }
             if (StatusNote(message) is { } note) md.Append('*').Append(note).Append("*\n\n");

@@ -64,7 +64,8 @@ public sealed class WordExport
             word.Paragraph("Heading1", Run((message.Role == Roles.User ? "Vous" : "THÉRÈSE") + " — " + FrenchDates.Long(message.CreatedAt)));
             foreach (var part in message.AllParts())
             {
-                if (part is not TextPart text) continue; // Extension point: tool steps and attachments (see data-NOTES.md).
+                if (part is AttachmentPart file) word.Paragraph(null, Run($"Pièce jointe : {file.Name}", italic: true));
+                if (part is not TextPart text) continue;
                 // What a person typed is shown as typed; an answer is Markdown.
                 if (message.Role == Roles.User) word.PlainText(text.Text);
                 else word.Blocks(Markdown.Parse(text.Text, Pipeline), _ => { });

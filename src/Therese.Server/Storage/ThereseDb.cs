@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Therese.Server.Accounts;
+using Therese.Server.Attachments;
 using Therese.Server.Conversations;
 using Therese.Server.Settings;
 
@@ -25,6 +26,9 @@ public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyConte
     public DbSet<Setting> Settings => Set<Setting>();
     public DbSet<UsageDay> Usage => Set<UsageDay>();
     public DbSet<Audit.AuditEntry> Audit => Set<Audit.AuditEntry>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
+    public DbSet<AttachmentFile> AttachmentFiles => Set<AttachmentFile>();
+    public DbSet<MessageAttachment> MessageAttachments => Set<MessageAttachment>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -75,6 +79,7 @@ public class ThereseDb : IdentityDbContext<ThereseUser>, IDataProtectionKeyConte
             m.HasIndex(x => x.Status);
         });
         model.ApplyConfiguration(new Audit.AuditEntry.Table());
+        AttachmentsModel.Configure(model);
         model.Entity<Setting>(s =>
         {
             s.ToTable("settings");

@@ -8,6 +8,8 @@ export interface ChatRequest {
   action?: 'send' | 'regenerate' | 'continue';
   /** The answer outlives this request: a dropped connection can follow it again (the page always sets it). */
   resumable?: boolean;
+  /** Files uploaded first (POST /api/attachments), up to 10. */
+  attachments?: string[];
 }
 
 export interface Usage {

@@ -3,7 +3,7 @@ import { followAnswer, stopAnswer, streamChat, type ChatRequest, type ChatStream
 import { getConversation, listVersions, showVersion, type Conversation, type ConversationMessage, type MessageStatus } from '../api/conversations';
 import { ApiError, isAbortError } from '../api/errors';
 import { openAnswerSession, type AnswerSession, type SessionDeps } from './answerSession';
-import { answerText, applyOps, isReasoning, partsFrom, type MessagePart } from './messageParts';
+import { answerText, applyOps, attachmentsOf, isReasoning, partsFrom, type AttachmentPart, type MessagePart } from './messageParts';
 import { answerChannel, type AnswerAnnouncement, type AnswerChannel } from './answerChannel';
 
 export type { MessageStatus } from '../api/conversations';
@@ -46,8 +46,8 @@ export interface ChatState {
   reconnecting: boolean;
   /** A message the server refused before answering (busy conversation, too long…), in French. */
   notice: string | null;
-  /** Sends a message; false when the server refused it before answering (the text should go back in the box). */
-  send: (content: string) => Promise<boolean>;
+  /** Sends a message (and its files); false when the server refused it before answering (it should go back in the box). */
+  send: (content: string, attachments?: readonly AttachmentPart[]) => Promise<boolean>;
   stop: () => void;
   /** After a failed answer: regenerate it if the server saved it, otherwise send the request again. */
   retry: () => Promise<void>;
@@ -284,12 +284,14 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       reconnecting: false,
       notice: null,
 
-      send: async (content) => {
+      send: async (content, attachments = []) => {
         const text = content.trim();
-        if (text === '' || isBusy()) return false;
+        if ((text === '' && attachments.length === 0) || isBusy()) return false;
         const user: ChatMessage = { id: deps.newId(), role: 'user', content: text, status: 'complete' };
+        // The files come first, as the server saves them.
+        if (attachments.length > 0) user.parts = [...attachments, ...(text === '' ? [] : [{ type: 'text' as const, text }])];
         const answerId = startAnswer(user);
-        lastRequest = withConversation({ content: text });
+        lastRequest = withConversation(attachments.length > 0 ? { content: text, attachments: attachments.map((a) => a.id) } : { content: text });
         return follow({ request: lastRequest }, answerId, user.id, text);
       },
 
@@ -308,7 +310,8 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
         // A failed answer with no text is just noise; one with text stays, marked, above the new one.
         if (failed && failed.content === '' && !failed.parts?.length) set({ messages: messages.slice(0, -1) });
         const answerId = startAnswer(null);
-        lastRequest = withConversation({ content: lastUser.content });
+        const files = attachmentsOf(lastUser.parts).map((a) => a.id);
+        lastRequest = withConversation(files.length > 0 ? { content: lastUser.content, attachments: files } : { content: lastUser.content });
         await follow({ request: lastRequest }, answerId);
       },
 

@@ -6,7 +6,27 @@
 export type MessagePart =
   | { type: 'text'; text: string }
   /** `duration_ms` is null while the model is still reasoning. */
-  | { type: 'reasoning'; text: string; duration_ms: number | null };
+  | { type: 'reasoning'; text: string; duration_ms: number | null }
+  | AttachmentPart;
+
+/**
+ * A file the person attached to their message. `warning` says what the model could not get of it when the
+ * message was sent (« tronqué à la page 42 »), in French.
+ */
+export interface AttachmentPart {
+  type: 'attachment';
+  id: string;
+  name: string;
+  media_type: string;
+  size: number;
+  kind: 'document' | 'image';
+  pages?: number;
+  warning?: string;
+}
+
+/** The files of a message, in order. */
+export const attachmentsOf = (parts: readonly MessagePart[] | undefined): AttachmentPart[] =>
+  (parts ?? []).filter((part): part is AttachmentPart => part.type === 'attachment');
 
 /** What one stream event does to an answer's parts. */
 export type PartOp =
@@ -79,6 +99,17 @@ export function partsFrom(raw: unknown, fallbackText: string): MessagePart[] {
     if (part.type === 'text' && typeof part.text === 'string') parts.push({ type: 'text', text: part.text });
     else if (part.type === 'reasoning' && typeof part.text === 'string')
       parts.push({ type: 'reasoning', text: part.text, duration_ms: typeof part.duration_ms === 'number' ? part.duration_ms : null });
+    else if (part.type === 'attachment' && typeof part.id === 'string' && typeof part.name === 'string' && typeof part.size === 'number')
+      parts.push({
+        type: 'attachment',
+        id: part.id,
+        name: part.name,
+        media_type: typeof part.media_type === 'string' ? part.media_type : 'application/octet-stream',
+        size: part.size,
+        kind: part.kind === 'image' ? 'image' : 'document',
+        ...(typeof part.pages === 'number' ? { pages: part.pages } : {}),
+        ...(typeof part.warning === 'string' ? { warning: part.warning } : {}),
+      });
   }
   return parts;
 }

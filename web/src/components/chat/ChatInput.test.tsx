@@ -23,7 +23,7 @@ describe('ChatInput', () => {
   it('sends on Enter, clears itself and keeps focus', async () => {
     const { input, onSend, user } = setup();
     await user.type(input, 'Bonjour THÉRÈSE{Enter}');
-    expect(onSend).toHaveBeenCalledWith('Bonjour THÉRÈSE');
+    expect(onSend).toHaveBeenCalledWith('Bonjour THÉRÈSE', []);
     expect(input).toHaveValue('');
     expect(input).toHaveFocus();
   });
@@ -45,7 +45,7 @@ describe('ChatInput', () => {
     await user.type(input, 'x');
     expect(send).toBeEnabled();
     await user.click(send);
-    expect(onSend).toHaveBeenCalledWith('   x');
+    expect(onSend).toHaveBeenCalledWith('   x', []);
   });
 
   it('shows Arrêter instead of Send while an answer streams', async () => {

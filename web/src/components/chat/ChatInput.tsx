@@ -1,5 +1,11 @@
-import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
+import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type Ref } from 'react';
+import type { AttachmentPart } from '../../stores/messageParts';
 import { drafts } from './drafts';
+import { PendingChip } from './FileChip';
+import { usePendingFiles } from './pendingFiles';
+
+/** What the file picker offers (the server decides from the bytes anyway). */
+const ACCEPTED = '.pdf,.docx,.xlsx,.odt,.ods,.csv,.txt,.md,.markdown,image/png,image/jpeg,image/webp,image/gif';
 
 /** The textarea grows with its text up to this many lines, then scrolls. */
 const MAX_LINES = 8;
@@ -17,7 +23,7 @@ const number = new Intl.NumberFormat('fr-FR');
 
 interface ChatInputProps {
   busy: boolean;
-  onSend: (content: string) => void;
+  onSend: (content: string, attachments: AttachmentPart[]) => void;
   onStop: () => void;
   /** The draft of this conversation is kept (local storage) across reloads and switches. */
   draftKey?: string;
@@ -26,8 +32,10 @@ interface ChatInputProps {
 
 export interface ChatInputHandle {
   focus: () => void;
-  /** Puts back a message the server refused, unless something new was typed meanwhile. */
-  restore: (text: string) => void;
+  /** Puts back a message the server refused (its text, unless something new was typed meanwhile, and its files). */
+  restore: (text: string, attachments?: readonly AttachmentPart[]) => void;
+  /** Files dropped on the chat. */
+  addFiles: (files: readonly File[]) => void;
 }
 
 export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatInputProps) {
@@ -36,13 +44,20 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
   // When this tab last sent a message (never, at first: a Stop right after the page loads is a real one).
   const sentAt = useRef(Number.NEGATIVE_INFINITY);
   const limitId = useId();
+  const picker = useRef<HTMLInputElement>(null);
+  const pending = usePendingFiles();
+  const { add: addFiles, restore: restoreFiles } = pending;
   useImperativeHandle(
     ref,
     () => ({
       focus: () => textarea.current?.focus(),
-      restore: (text) => setValue((current) => (current.trim() === '' ? text : current)),
+      restore: (text, attachments = []) => {
+        setValue((current) => (current.trim() === '' ? text : current));
+        restoreFiles(attachments);
+      },
+      addFiles,
     }),
-    [],
+    [addFiles, restoreFiles],
   );
 
   // Another conversation: its own draft.
@@ -73,12 +88,22 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
   const blank = value.trim() === '';
   const tooLong = value.length > MAX_MESSAGE_LENGTH;
 
+  // A file alone is a message too; one still going up or being read is waited for.
+  const empty = blank && !pending.ready;
   const submit = () => {
-    if (blank || busy || tooLong) return;
+    if (empty || busy || tooLong || pending.uploading) return;
     sentAt.current = performance.now();
-    onSend(value);
+    onSend(value, pending.take());
     setValue('');
     textarea.current?.focus();
+  };
+
+  // A pasted image (a screenshot) is attached; pasted text stays text.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(event.clipboardData.files);
+    if (files.length === 0) return;
+    event.preventDefault();
+    addFiles(files);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -98,12 +123,43 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
   return (
     <div>
       <form
-        className="flex items-end gap-2 rounded-2xl border border-border bg-surface p-2 shadow-sm focus-within:border-accent-cyan focus-within:ring-2 focus-within:ring-accent-cyan/30"
+        className="flex flex-wrap items-end gap-2 rounded-2xl border border-border bg-surface p-2 shadow-sm focus-within:border-accent-cyan focus-within:ring-2 focus-within:ring-accent-cyan/30"
         onSubmit={(event) => {
           event.preventDefault();
           submit();
         }}
       >
+        {pending.files.length > 0 && (
+          <ul aria-label="Fichiers joints au message" data-testid="pending-files" className="flex w-full flex-wrap gap-2 px-1 pt-1">
+            {pending.files.map((file) => (
+              <PendingChip key={file.key} file={file} onRemove={pending.remove} />
+            ))}
+          </ul>
+        )}
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          data-testid="attach-input"
+          accept={ACCEPTED}
+          onChange={(event) => {
+            addFiles(Array.from(event.target.files ?? []));
+            event.target.value = '';
+          }}
+        />
+        <button
+          type="button"
+          data-testid="attach-button"
+          aria-label="Joindre des fichiers"
+          title="Joindre des fichiers : PDF, Word, Excel, OpenDocument, texte, images"
+          onClick={() => picker.current?.click()}
+          className="flex size-10 shrink-0 items-center justify-center rounded-xl text-text-muted hover:bg-surface-muted hover:text-text focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan"
+        >
+          <svg aria-hidden="true" viewBox="0 0 24 24" className="size-5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+            <path d="m21 11-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9" />
+          </svg>
+        </button>
         <textarea
           ref={textarea}
           id="chat-input"
@@ -117,6 +173,7 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
           autoFocus
           onChange={(event) => setValue(event.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           className="max-h-none min-h-10 flex-1 resize-none bg-transparent px-2 py-2 text-base leading-6 text-text placeholder:text-text-muted focus:outline-none"
         />
         {busy ? (
@@ -136,8 +193,8 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
             type="submit"
             data-testid="send-button"
             aria-label="Envoyer"
-            title={tooLong ? 'Message trop long' : 'Envoyer (Entrée)'}
-            disabled={blank || tooLong}
+            title={tooLong ? 'Message trop long' : pending.uploading ? 'Attendez la fin de l’envoi des fichiers' : 'Envoyer (Entrée)'}
+            disabled={empty || tooLong || pending.uploading}
             onMouseDown={(event) => event.preventDefault() /* keep focus in the textarea */}
             className="flex h-10 shrink-0 items-center gap-2 rounded-xl bg-accent-cyan px-3 text-sm font-semibold text-slate-950 hover:brightness-95 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-violet disabled:cursor-not-allowed disabled:opacity-40"
           >
@@ -148,6 +205,9 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
           </button>
         )}
       </form>
+      <p role="status" className="sr-only" data-testid="files-announcer">
+        {pending.announcement}
+      </p>
       {value.length >= MAX_MESSAGE_LENGTH * COUNTER_FROM && (
         <p
           id={limitId}

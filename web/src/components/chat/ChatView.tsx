@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { useChatStore } from '../../stores/chatStore';
 import { useAccountStore } from '../../stores/accountStore';
 import { settingsStore, useSettingsStore } from '../../stores/settingsStore';
@@ -71,8 +71,35 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
   const onBrowseVersion = useCallback((id: string, step: -1 | 1) => void browseVersion(id, step), [browseVersion]);
   const onFocused = useCallback(() => focusMessage(null), [focusMessage]);
 
+  // Files dragged over the chat are attached to the message being written.
+  const [dragging, setDragging] = useState(false);
+  const carriesFiles = (event: DragEvent) => Array.from(event.dataTransfer.types).includes('Files');
+  const dropHandlers = onboarding || loadState === 'not_found' ? {} : {
+    onDragOver: (event: DragEvent) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+      setDragging(true);
+    },
+    onDragLeave: (event: DragEvent) => {
+      if (event.currentTarget === event.target || !event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+    },
+    onDrop: (event: DragEvent) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      setDragging(false);
+      input.current?.addFiles(Array.from(event.dataTransfer.files));
+      input.current?.focus();
+    },
+  };
+
   return (
-    <div className="flex h-dvh flex-col bg-surface text-text">
+    <div className="relative flex h-dvh flex-col bg-surface text-text" data-testid="chat-view" {...dropHandlers}>
+      {dragging && (
+        <div aria-hidden="true" className="pointer-events-none absolute inset-2 z-20 flex items-center justify-center rounded-2xl border-2 border-dashed border-accent-cyan bg-surface/80 text-lg font-medium">
+          Déposez vos fichiers ici
+        </div>
+      )}
       <header className="border-b border-border">
         <div className="mx-auto flex w-full max-w-3xl items-center justify-between gap-2 px-4 py-2.5">
           {onOpenMenu && (
@@ -155,9 +182,9 @@ export function ChatView({ onOpenMenu, menuOpen = false, onNewConversation }: Ch
             ref={input}
             busy={busy}
             draftKey={conversationId ?? 'new'}
-            onSend={(content) => {
-              void send(content).then((sent) => {
-                if (!sent) input.current?.restore(content);
+            onSend={(content, attachments) => {
+              void send(content, attachments).then((sent) => {
+                if (!sent) input.current?.restore(content, attachments);
               });
             }}
             onStop={stop}

@@ -1,7 +1,8 @@
 import { memo } from 'react';
 import { navigate, settingsPath } from '../../router/router';
 import type { ChatMessage } from '../../stores/chatStore';
-import { textParts, type MessagePart } from '../../stores/messageParts';
+import { attachmentsOf, textParts, type MessagePart } from '../../stores/messageParts';
+import { SentFiles } from './FileChip';
 import { Markdown } from './Markdown';
 import { ReasoningBlock } from './ReasoningBlock';
 import { MessageActions } from './MessageActions';
@@ -21,10 +22,13 @@ interface MessageItemProps {
 export const MessageItem = memo(function MessageItem({ message, onRetry, onRegenerate, onContinue, onBrowseVersion }: MessageItemProps) {
   if (message.role === 'user') {
     return (
-      <div data-testid="message-user" className="flex justify-end">
-        <div className="max-w-[85%] rounded-2xl rounded-br-md bg-user-bubble px-4 py-2.5 whitespace-pre-wrap break-words text-text">
-          {message.content}
-        </div>
+      <div data-testid="message-user" className="flex flex-col items-end">
+        <SentFiles parts={attachmentsOf(message.parts)} />
+        {message.content !== '' && (
+          <div className="max-w-[85%] rounded-2xl rounded-br-md bg-user-bubble px-4 py-2.5 whitespace-pre-wrap break-words text-text">
+            {message.content}
+          </div>
+        )}
       </div>
     );
   }
@@ -126,7 +130,7 @@ export function piecesOf(parts: readonly MessagePart[]): Piece[] {
       } else {
         pieces.push({ kind: 'reasoning', text: part.text, durationMs: part.duration_ms });
       }
-    } else if (part.text !== '') {
+    } else if (part.type === 'text' && part.text !== '') {
       pieces.push({ kind: 'text', text: part.text });
     }
   }
