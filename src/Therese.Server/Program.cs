@@ -26,6 +26,13 @@ if (DesktopCommandLine.Handle(ref args) is { } printed) return printed;
 
 // Settings and the built front end live beside the binaries, wherever THÉRÈSE is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// A section given a plain value (Therese__Redis=host:6379) is taken for what it means, or refused: never ignored.
+ConfigurationShape.Normalise(builder.Configuration);
+if (ConfigurationShape.Refusal(builder.Configuration) is { } misshapen)
+{
+    Console.Error.WriteLine(misshapen);
+    return 1;
+}
 
 builder.Services.AddFrenchProblems();
 builder.Services.ConfigureHttpJsonOptions(o =>
@@ -58,6 +65,7 @@ if (await builder.PrepareDesktopLaunchAsync() is { } handedOff) return handedOff
 var app = builder.Build();
 
 if (app.RefusesToListen()) return 1;
+foreach (var warning in ConfigurationShape.Warnings(app.Configuration)) app.Logger.LogWarning("{Warning}", warning);
 await app.PrepareStorageAsync(sweepInterrupted: !app.IsCluster());
 await app.PrepareAccountsAsync();
 await app.PrepareModelAsync();
