@@ -35,7 +35,7 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
         Assert.Contains(exe, beside);
         Assert.All(beside, name => Assert.True(
             name is "appsettings.json" or "LISEZMOI.txt" or "wwwroot" or "runtimes" || name == exe
-            || (name.StartsWith(prefix + "e_sqlite3", StringComparison.Ordinal) && name.EndsWith(extension, StringComparison.Ordinal)),
+            || name == $"{prefix}e_sqlite3{extension}" || name == $"libSkiaSharp{extension}",
             $"unexpected {name} beside the executable of {rid}"));
         Assert.DoesNotContain(files.Keys, n => n.EndsWith(".pdb", StringComparison.Ordinal));
         // Installed by an administrator (in /opt, say), every account can run it.
@@ -67,9 +67,14 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
         // llama.cpp's arm64 libraries come signed. (Intel Macs run unsigned code; LLamaSharp's x64 libraries are not signed.)
         if (rid == "osx-arm64")
             foreach (var (name, entry) in files.Where(f => f.Key == top + exe || f.Key.EndsWith(".dylib", StringComparison.Ordinal)))
-                Assert.True(HasCodeSignature(entry.Head), $"{name} of {rid} carries no code signature");
-        var sqlite = files.Keys.Single(n => n.StartsWith(top + prefix + "e_sqlite3", StringComparison.Ordinal));
-        Assert.Contains(Format(os, arch), BinaryFormat(files[sqlite].Head));
+                Assert.True(HasCodeSignature(entry.Arm64Head ?? entry.Head), $"{name} of {rid} carries no code signature");
+        // SQLite's, and Skia's (the previews of attached images; libSkiaSharp on every platform), for this platform.
+        foreach (var library in new[] { prefix + "e_sqlite3", "libSkiaSharp" })
+        {
+            var path = $"{top}{library}{extension}";
+            Assert.True(files.ContainsKey(path), $"{path} is missing");
+            Assert.Contains(Format(os, arch), BinaryFormat(files[path].Head));
+        }
 
         // The page, and every script and style sheet it loads.
         var index = System.Text.Encoding.UTF8.GetString(files[top + "wwwroot/index.html"].Content!);
@@ -93,7 +98,8 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
         Assert.Equal(ReleaseArchives.Targets.Length, sums.Count);
     }
 
-    private sealed record Entry(byte[] Head, bool Executable, byte[]? Content, bool Readable = true);
+    /// <param name="Arm64Head">A universal Mach-O's arm64 slice, its first bytes (its signature is the one Apple silicon checks).</param>
+    private sealed record Entry(byte[] Head, bool Executable, byte[]? Content, bool Readable = true, byte[]? Arm64Head = null);
 
     /// <summary>Every file of the archive: its first bytes, whether it is executable, and the whole of the small text files.</summary>
     private static Dictionary<string, Entry> Read(string archive)
@@ -134,10 +140,34 @@ public sealed class ArchiveLayoutTests(ReleaseArchives archives, ITestOutputHelp
             stream.CopyTo(copy);
             return new Entry(copy.ToArray()[..Math.Min(HeadBytes, (int)copy.Length)], executable, copy.ToArray());
         }
-        var head = new byte[HeadBytes];
+        var head = ReadUpTo(stream, HeadBytes);
+        return new Entry(head, executable, null, Arm64Head: Arm64Slice(head, stream));
+    }
+
+    private static byte[] ReadUpTo(Stream stream, int count)
+    {
+        var bytes = new byte[count];
         var read = 0;
-        while (read < head.Length && stream.Read(head, read, head.Length - read) is > 0 and var n) read += n;
-        return new Entry(head[..read], executable, null);
+        while (read < bytes.Length && stream.Read(bytes, read, bytes.Length - read) is > 0 and var n) read += n;
+        return bytes[..read];
+    }
+
+    /// <summary>For a universal Mach-O, the first bytes of its arm64 slice, read on from the stream (positioned after the head).</summary>
+    private static byte[]? Arm64Slice(byte[] head, Stream stream)
+    {
+        if (head.Length < 8 || BinaryPrimitives.ReadUInt32BigEndian(head) != 0xCAFEBABE) return null;
+        var count = (int)BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(4));
+        for (var i = 0; i < count && 8 + i * 20 + 20 <= head.Length; i++)
+        {
+            if (BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(8 + i * 20)) != 0x0100000C) continue;
+            var offset = (long)BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(8 + i * 20 + 8));
+            if (offset < head.Length) return null;
+            var skip = offset - head.Length;
+            var buffer = new byte[81920];
+            while (skip > 0 && stream.Read(buffer, 0, (int)Math.Min(buffer.Length, skip)) is > 0 and var n) skip -= n;
+            return ReadUpTo(stream, HeadBytes);
+        }
+        return null;
     }
 
     private static string Format(string os, string arch) => $"{os switch { "win" => "PE", "osx" => "Mach-O", _ => "ELF" }} {arch}";

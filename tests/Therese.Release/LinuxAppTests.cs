@@ -104,6 +104,19 @@ public sealed class LinuxAppTests(ReleaseArchives archives, ITestOutputHelper ou
             }
             Assert.Contains(("complete", FakeText.Text(40)), await AnswersAsync());
 
+            // Attached files are read by the app started again as a reader (a single file has no Therese.Server.dll to
+            // start), and an image's preview is drawn by Skia's native library shipped beside the executable.
+            var csv = await UploadAsync(http, "budget.csv", "text/csv", System.Text.Encoding.UTF8.GetBytes("poste;montant\nfêtes;1250\n"));
+            Assert.Equal("document", csv.GetProperty("kind").GetString());
+            Assert.True(csv.GetProperty("chars").GetInt32() > 0, csv.ToString());
+            var png = await UploadAsync(http, "plan.png", "image/png", Convert.FromBase64String(OnePixelPng));
+            Assert.Equal("image", png.GetProperty("kind").GetString());
+            using (var preview = await http.GetAsync($"/api/attachments/{png.GetProperty("id").GetString()}/preview"))
+            {
+                Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+                Assert.Equal("image/png", preview.Content.Headers.ContentType?.MediaType);
+            }
+
             // A second launch finds this one: it opens the browser on it and ends.
             await using (var second = AppProcess.Start(app, Environment(display: true), "--urls", urls))
             {
@@ -150,6 +163,21 @@ public sealed class LinuxAppTests(ReleaseArchives archives, ITestOutputHelper ou
         }
         Assert.Equal(openedBefore, Opened.Length);
         other.Stop();
+    }
+
+    /// <summary>A 1×1 PNG (red), as a camera or a screenshot tool would write one, only smaller.</summary>
+    private const string OnePixelPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+
+    private static async Task<JsonElement> UploadAsync(HttpClient http, string name, string type, byte[] bytes)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+        form.Add(file, "file", name);
+        using var response = await http.PostAsync("/api/attachments", form);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{name}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     /// <summary>The assistant messages in the database under this HOME's data folder.</summary>

@@ -177,8 +177,9 @@ public sealed class ReaderProcess(IOptions<AttachmentsOptions> options, ILogger<
         if (self is not null && !host && (Path.GetFileNameWithoutExtension(self) == "Therese.Server"
             || System.Reflection.Assembly.GetEntryAssembly() == typeof(ReaderWorker).Assembly))
             return (self, []);
-        var dll = typeof(ReaderWorker).Assembly.Location;
-        if (string.IsNullOrEmpty(dll)) throw new InvalidOperationException("THÉRÈSE cannot find its own program to start the file reader.");
+        // Beside the host's files (Assembly.Location is empty in a single-file app, which the branch above serves).
+        var dll = Path.Combine(AppContext.BaseDirectory, typeof(ReaderWorker).Assembly.GetName().Name + ".dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException("THÉRÈSE cannot find its own program to start the file reader.");
         var dotnet = host
             ? self!
             : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath : "dotnet";
