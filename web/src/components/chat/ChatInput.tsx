@@ -1,5 +1,6 @@
 import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type MouseEvent, type Ref } from 'react';
 import type { AttachmentPart } from '../../stores/messageParts';
+import { takeShellInput, type TypedBeforeApp } from '../../firstScreen/shellInput';
 import { drafts } from './drafts';
 import { PendingChip } from './FileChip';
 import { usePendingFiles } from './pendingFiles';
@@ -65,9 +66,23 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
     if (shownKey.current === draftKey) drafts.write(draftKey, value);
   }, [draftKey, value]);
 
+  // What was typed in the page's own input before the app ran (index.html) is kept, with its caret.
+  const typedBeforeApp = useRef<TypedBeforeApp | null>(null);
+  useLayoutEffect(() => {
+    const typed = takeShellInput();
+    if (!typed) return;
+    typedBeforeApp.current = typed;
+    setValue(typed.text);
+  }, []);
+
   useLayoutEffect(() => {
     const el = textarea.current;
     if (!el) return;
+    const typed = typedBeforeApp.current;
+    if (typed && el.value === typed.text) {
+      el.setSelectionRange(typed.selectionStart, typed.selectionEnd);
+      typedBeforeApp.current = null;
+    }
     const style = getComputedStyle(el);
     const lineHeight = parseFloat(style.lineHeight) || 24;
     const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) || 0;
