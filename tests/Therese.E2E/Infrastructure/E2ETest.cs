@@ -115,7 +115,11 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
 
     // ——— helpers shared by the tests ———
 
-    protected ILocator Input => Page.GetByTestId("chat-input");
+    /// <summary>
+    /// The app's chat input. The page's own (index.html) shows first and takes typing before the app runs, but a
+    /// test acts once the app has taken over (it sets &lt;html data-app&gt;): Enter sends only then.
+    /// </summary>
+    protected ILocator Input => Page.Locator("html[data-app]").GetByTestId("chat-input");
     protected ILocator Assistant => Page.GetByTestId("message-assistant");
     protected ILocator LastAssistant => Assistant.Last;
     protected ILocator LastContent => LastAssistant.GetByTestId("message-content");
