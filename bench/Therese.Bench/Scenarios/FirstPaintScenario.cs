@@ -95,8 +95,8 @@ public static class FirstPaintScenario
     {
         await page.GotoAsync(baseUrl + "/", new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
         // A person types once the input is there and has the focus.
-        await page.WaitForFunctionAsync("() => document.activeElement?.getAttribute('data-testid') === 'chat-input'", null,
-            new PageWaitForFunctionOptions { Polling = 0 });
+        // (Playwright checks on every animation frame.)
+        await page.WaitForFunctionAsync("() => document.activeElement?.getAttribute('data-testid') === 'chat-input'");
         await page.Keyboard.TypeAsync("B");
         await page.WaitForFunctionAsync("() => window.__fp.typed > 0 && window.__fp.app > 0");
         await page.WaitForLoadStateAsync(LoadState.Load);
