@@ -10,12 +10,16 @@ namespace Therese.Bench.Scenarios;
 /// <param name="AppMs">navigation → the app has taken the page over (&lt;html data-app&gt;).</param>
 /// <param name="LongTasksBeforeTyped">long tasks (over 50 ms) that started before the typed character was shown: "start: duration".</param>
 /// <param name="LongTasksBeforeApp">the same, before the app had taken over.</param>
+/// <param name="FocusedMs">navigation → the chat input has the focus (0: it had it before the script could see it, from autofocus).</param>
+/// <param name="KeyToShownMs">the key's keydown in the page → the frame showing the character: the page's own part of the typing.</param>
+/// <param name="LongFrames">long animation frames (over 50 ms) before the app took over, with their scripts.</param>
 public sealed record FirstPaintLoad(double InputMs, double TypedMs, double AppMs, List<string> LongTasksBeforeTyped, List<string> LongTasksBeforeApp,
-    double LongestBeforeTypedMs);
+    double LongestBeforeTypedMs, double FocusedMs = 0, double KeyToShownMs = 0, List<string>? LongFrames = null);
 
 /// <param name="WarmUpLongTasks">long tasks of the unreported first load (empty cache), before the app took over.</param>
 /// <param name="FirstScreenJsKb">JavaScript decoded before the app took over (the first load, which fetches every script).</param>
-public sealed record FirstPaintResult(int Loads, Distribution Input, Distribution Typed, Distribution App, int LoadsWithoutLongTaskBeforeTyped,
+public sealed record FirstPaintResult(int Loads, Distribution Input, Distribution Typed, Distribution App, Distribution Focused, Distribution KeyToShown,
+    int LoadsWithoutLongTaskBeforeTyped,
     int LoadsWithoutLongTaskBeforeApp, double LongestBeforeTypedMs, double FirstScreenJsKb, List<string> FirstScreenScripts, List<string> WarmUpLongTasks,
     List<FirstPaintLoad> Each, double LoadAverage);
 
@@ -29,10 +33,19 @@ public static class FirstPaintScenario
 {
     private const string InitScript = """
         (() => {
-          const fp = window.__fp = { longTasks: [], input: 0, typed: 0, app: 0 };
+          const fp = window.__fp = { longTasks: [], frames: [], input: 0, focused: 0, key: 0, typed: 0, app: 0 };
           new PerformanceObserver((list) => {
             for (const e of list.getEntries()) fp.longTasks.push({ start: e.startTime, duration: e.duration });
           }).observe({ type: 'longtask' });
+          try {
+            // What made a frame long: its scripts, to name what the long tasks were.
+            new PerformanceObserver((list) => {
+              for (const e of list.getEntries()) if (e.duration > 50) fp.frames.push(`${Math.round(e.startTime)} (+${Math.round(e.duration)}, blocking ${Math.round(e.blockingDuration)}): `
+                + e.scripts.map((s) => `${s.invokerType} ${(s.sourceURL || '').split('/').pop()} ${Math.round(s.duration)} ms`).join(', '));
+            }).observe({ type: 'long-animation-frame' });
+          } catch { }
+          addEventListener('focusin', (e) => { if (!fp.focused && e.target.getAttribute?.('data-testid') === 'chat-input') fp.focused = performance.now(); }, true);
+          addEventListener('keydown', () => { if (!fp.key) fp.key = performance.now(); }, true);
           const look = () => {
             if (!fp.input) {
               const input = document.querySelector('[data-testid=chat-input]');
@@ -75,7 +88,7 @@ public static class FirstPaintScenario
             var (result, json) = await LoadOnceAsync(page, ctx.Host.BaseUrl);
             if (i < 0)
             {
-                warmUpLongTasks = result.LongTasksBeforeApp;
+                warmUpLongTasks = [.. result.LongTasksBeforeApp, .. result.LongFrames ?? []];
                 var fetched = json.GetProperty("scripts").EnumerateArray()
                     .Select(s => (Name: new Uri(s.GetProperty("name").GetString()!).AbsolutePath, Start: s.GetProperty("start").GetDouble(), Size: s.GetProperty("size").GetDouble()))
                     .Where(s => s.Start <= result.AppMs).ToList();
@@ -87,7 +100,7 @@ public static class FirstPaintScenario
         }
         await context.CloseAsync();
         return new FirstPaintResult(loads, Distribution.Of(each.Select(e => e.InputMs)), Distribution.Of(each.Select(e => e.TypedMs)),
-            Distribution.Of(each.Select(e => e.AppMs)), each.Count(e => e.LongTasksBeforeTyped.Count == 0), each.Count(e => e.LongTasksBeforeApp.Count == 0),
+            Distribution.Of(each.Select(e => e.AppMs)), Distribution.Of(each.Select(e => e.FocusedMs)), Distribution.Of(each.Select(e => e.KeyToShownMs)), each.Count(e => e.LongTasksBeforeTyped.Count == 0), each.Count(e => e.LongTasksBeforeApp.Count == 0),
             each.Max(e => e.LongestBeforeTypedMs), jsKb, scripts, warmUpLongTasks, each, Math.Max(load, Machine.Load1()));
     }
 
@@ -109,8 +122,9 @@ public static class FirstPaintScenario
         List<string> Describe(IEnumerable<(double Start, double Duration)> list) => [.. list.Select(t => $"{t.Start:0}: {t.Duration:0}")];
         // Leave the draft empty for the next load.
         await page.EvaluateAsync("() => localStorage.clear()");
+        var frames = json.GetProperty("frames").EnumerateArray().Select(f => f.GetString()!).ToList();
         return (new FirstPaintLoad(Time("input"), typed, app, Describe(beforeTyped), Describe(tasks.Where(t => t.Start < app)),
-            beforeTyped.Count == 0 ? 0 : beforeTyped.Max(t => t.Duration)), json);
+            beforeTyped.Count == 0 ? 0 : beforeTyped.Max(t => t.Duration), Time("focused"), typed - Time("key"), frames), json);
     }
 
     public static void Write(Md md, FirstPaintResult r)
@@ -126,6 +140,8 @@ public static class FirstPaintScenario
         md.Line();
         md.Line(Distribution.Header);
         md.Line(r.Input.Row("navigation → chat input has a size"));
+        md.Line(r.Focused.Row("navigation → chat input focused"));
+        md.Line(r.KeyToShown.Row("key down in the page → character shown"));
         md.Line(r.Typed.Row("navigation → typed character shown"));
         md.Line(r.App.Row("navigation → app took over"));
         md.Line();
@@ -134,6 +150,8 @@ public static class FirstPaintScenario
         var withTasks = r.Each.Select((l, n) => (l, n + 1)).Where(x => x.l.LongTasksBeforeApp.Count > 0).ToList();
         if (withTasks.Count > 0)
             md.Line($"Long tasks before the app took over (load: start ms: duration ms): {string.Join("; ", withTasks.Select(x => $"{x.Item2}: {string.Join(", ", x.l.LongTasksBeforeApp)}"))}.");
+        foreach (var (l, n) in r.Each.Select((l, n) => (l, n + 1)).Where(x => x.l.LongFrames is { Count: > 0 }))
+            md.Line($"Load {n}, long animation frames and their scripts: {string.Join(" | ", l.LongFrames!)}.");
         md.Line($"The unreported first load (empty cache): {(r.WarmUpLongTasks.Count == 0 ? "no long task" : string.Join(", ", r.WarmUpLongTasks))} before the app took over.");
         md.Line($"JavaScript decoded before the app took over: {r.FirstScreenJsKb:0} KB ({string.Join(", ", r.FirstScreenScripts.Select(s => $"`{s}`"))}).");
         md.Line();
