@@ -15,6 +15,11 @@ public static class BrowserScenarios
             await using (browser)
             {
                 report.Run.Chromium = browser.Version;
+                if (ctx.Options.Only == "streaming")
+                {
+                    report.BrowserStreaming = await BrowserStreamingScenario.RunAsync(ctx, browser);
+                    return;
+                }
                 report.FirstPaint = await FirstPaintScenario.RunAsync(ctx, browser);
                 // --only first-paint: issue 22's measurement alone.
                 if (ctx.Options.Only == "first-paint") return;
