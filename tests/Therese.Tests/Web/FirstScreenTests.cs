@@ -74,3 +74,30 @@ public sealed class FirstScreenWithoutModelTests : ServerTest
         Assert.Contains("\"configured\":false", html);
     }
 }
+
+/// <summary>An access token is set: a page asked without it names nothing of the settings (the app asks for the token first).</summary>
+public sealed class FirstScreenWithAccessTokenTests : ServerTest
+{
+    protected override Dictionary<string, string?> Settings => new() { ["Therese:AccessToken"] = "jeton-de-test-assez-long-0123456789" };
+
+    [Fact]
+    public async Task Without_the_token_the_page_carries_no_settings_and_no_chat_input()
+    {
+        var html = await Http.GetStringAsync("/");
+        Assert.DoesNotContain("data-shell", html);
+        Assert.Contains("\"settings\":null", html);
+        Assert.Contains("\"me\":null", html);
+        Assert.DoesNotContain("system_prompt", html);
+    }
+
+    [Fact]
+    public async Task With_the_token_the_page_carries_the_settings()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Authorization = new("Bearer", "jeton-de-test-assez-long-0123456789");
+        using var response = await Http.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("system_prompt", html);
+        Assert.Contains("data-shell", html);
+    }
+}
