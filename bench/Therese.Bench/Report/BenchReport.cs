@@ -20,6 +20,7 @@ public sealed class BenchReport
     public ClusterResult? Cluster { get; set; }
     public LocalModelResult? LocalModel { get; set; }
     public CrashResult? Crash { get; set; }
+    public FirstPaintResult? FirstPaint { get; set; }
     public PageLoadResult? PageLoad { get; set; }
     public BrowserStreamingResult? BrowserStreaming { get; set; }
     public TokenToPaintResult? TokenToPaint { get; set; }

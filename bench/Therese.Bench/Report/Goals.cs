@@ -61,6 +61,14 @@ public static class Goals
                 goals.Add(new Goal("3o", $"stop through the OpenAI SDK: client abort → provider connection closed, p99 over {so.Runs} stops", "≤ 10 ms",
                     $"{Ms(so.ToProviderClosed.P99)} ms", so.ToProviderClosed.P99 <= 10));
         }
+        if (r.FirstPaint is { } fp)
+        {
+            goals.Add(new Goal("7a", $"first screen: navigation → a typed character shown, p95 over {fp.Loads} loads (warm cache)", "≤ 200 ms",
+                $"{Ms(fp.Typed.P95)} ms", fp.Typed.P95 <= 200));
+            goals.Add(new Goal("7b", "first screen: loads with no long task over 50 ms before the typed character shows", $"{fp.Loads} of {fp.Loads}",
+                $"{fp.LoadsWithoutLongTaskBeforeTyped} of {fp.Loads} (longest {fp.LongestBeforeTypedMs:0} ms)", fp.LoadsWithoutLongTaskBeforeTyped == fp.Loads));
+            goals.Add(new Goal("7c", "first screen: JavaScript decoded before the app takes over", "≤ 250 KB", $"{fp.FirstScreenJsKb:0} KB", fp.FirstScreenJsKb <= 250));
+        }
         if (r.PageLoad is { } pl)
         {
             goals.Add(new Goal("4a", $"page load: loads with no long task over 50 ms, navigation → idle", $"{pl.Loads} of {pl.Loads}",

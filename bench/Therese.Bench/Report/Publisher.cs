@@ -62,6 +62,7 @@ public static class Publisher
         if (r.Storage is { } sg) StorageScenario.Write(md, sg);
         if (r.LongAnswer is { } la) LongAnswerScenario.Write(md, la);
         if (r.Scale is { } sc) ScaleScenario.Write(md, sc);
+        if (r.FirstPaint is { } fp) FirstPaintScenario.Write(md, fp);
         if (r.PageLoad is { } pl) PageLoadScenario.Write(md, pl);
         if (r.BrowserStreaming is { } bs) BrowserStreamingScenario.Write(md, bs);
         if (r.TokenToPaint is { } tp) TokenToPaintScenario.Write(md, tp);
@@ -121,6 +122,9 @@ public static class Publisher
             md.Line("![Server memory per stream and added delay against concurrent streams](bench/results/scale.svg)");
             md.Line();
         }
+        if (r.FirstPaint is { } fp)
+            md.Line($"- First screen ({fp.Loads} loads, warm cache): a typed character shown {Ms(fp.Typed.P50)} ms after navigation at p50, {Ms(fp.Typed.P95)} ms at p95;"
+                    + $" {fp.LoadsWithoutLongTaskBeforeTyped} of {fp.Loads} loads without a long task over 50 ms before it; {fp.FirstScreenJsKb:0} KB of JavaScript (decoded) before the app took over.");
         if (r.PageLoad is { } pl)
             md.Line($"- Page load: {pl.LoadsWithoutLongTask} of {pl.Loads} loads without a long task over 50 ms (longest {pl.LongestTaskMs:0} ms); {pl.StartJsKb:0} KB of JavaScript"
                     + $" (decoded) to show the page and stream plain text, {pl.IdleJsKb:0} KB once idle.");

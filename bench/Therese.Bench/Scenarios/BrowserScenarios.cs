@@ -15,6 +15,14 @@ public static class BrowserScenarios
             await using (browser)
             {
                 report.Run.Chromium = browser.Version;
+                if (ctx.Options.Only == "streaming")
+                {
+                    report.BrowserStreaming = await BrowserStreamingScenario.RunAsync(ctx, browser);
+                    return;
+                }
+                report.FirstPaint = await FirstPaintScenario.RunAsync(ctx, browser);
+                // --only first-paint: issue 22's measurement alone.
+                if (ctx.Options.Only == "first-paint") return;
                 report.PageLoad = await PageLoadScenario.RunAsync(ctx, browser);
                 report.BrowserStreaming = await BrowserStreamingScenario.RunAsync(ctx, browser);
                 report.TokenToPaint = await TokenToPaintScenario.RunAsync(ctx, browser);

@@ -65,7 +65,7 @@ public static class AuthApi
 
     private static IResult WhoAmI(HttpContext http, IOptions<TeamOptions> team, IDbContextFactory<ThereseDb> dbs)
     {
-        if (!team.Value.IsTeam) return TypedResults.Ok(new Me(TeamOptions.Personal, null, null, null, ThereseUser.Roles.Admin, false));
+        if (!team.Value.IsTeam) return TypedResults.Ok(PersonalMe);
         var me = CurrentUser.From(http);
         if (me.OwnerId is null)
             return Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Connectez-vous pour utiliser THÉRÈSE.");
@@ -114,6 +114,9 @@ public static class AuthApi
         await signIn.SignInAsync(user, isPersistent: true);
         return TypedResults.Ok(View(user));
     }
+
+    /// <summary>Personal mode: nobody signs in; the one person is the admin of their own THÉRÈSE.</summary>
+    public static readonly Me PersonalMe = new(TeamOptions.Personal, null, null, null, ThereseUser.Roles.Admin, false);
 
     public static Me View(ThereseUser user) =>
         new(TeamOptions.Team, user.Id, user.Email, user.DisplayName, user.Role, user.MustChangePassword);

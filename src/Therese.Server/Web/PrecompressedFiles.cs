@@ -19,7 +19,8 @@ public static class PrecompressedFiles
         return app.Use(async (context, next) =>
         {
             var request = context.Request;
-            if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            // The page is written for each request (FirstScreen): an endpoint, not a file.
+            if (context.GetEndpoint() is null && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
                 && !request.Path.StartsWithSegments("/api") && request.Path.HasValue && Path.HasExtension(request.Path.Value))
             {
                 var accepted = request.GetTypedHeaders().AcceptEncoding;

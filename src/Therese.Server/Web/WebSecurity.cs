@@ -82,6 +82,9 @@ public static class WebSecurity
         return null;
     }
 
+    /// <summary>Whether this request would be let through to the API (the page inlines API answers only then).</summary>
+    public static bool AdmitsApi(HttpContext context, AccessToken token) => AccessRefusal(context, token) is null;
+
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? AccessRefusal(HttpContext context, AccessToken token)
     {
         if (!token.Configured)

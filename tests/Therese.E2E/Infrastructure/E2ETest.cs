@@ -115,7 +115,11 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
 
     // ——— helpers shared by the tests ———
 
-    protected ILocator Input => Page.GetByTestId("chat-input");
+    /// <summary>
+    /// The app's chat input. The page's own (index.html) shows first and takes typing before the app runs, but a
+    /// test acts once the app has taken over (it sets &lt;html data-app&gt;): Enter sends only then.
+    /// </summary>
+    protected ILocator Input => Page.Locator("html[data-app]").GetByTestId("chat-input");
     protected ILocator Assistant => Page.GetByTestId("message-assistant");
     protected ILocator LastAssistant => Assistant.Last;
     protected ILocator LastContent => LastAssistant.GetByTestId("message-content");
@@ -126,32 +130,15 @@ public abstract class E2ETest<TFixture> : IAsyncLifetime where TFixture : E2EFix
         await Assertions.Expect(Input).ToBeVisibleAsync();
     }
 
-    private readonly Stopwatch _sinceSend = new();
-
     /// <summary>Types the message (newlines included) and sends it with Enter.</summary>
     protected async Task SendAsync(string message)
     {
         await Input.FillAsync(message);
         await Input.PressAsync("Enter");
-        _sinceSend.Restart();
     }
 
-    /// <summary>
-    /// Clicks « Arrêter » as a person does: not within the page's guard after Send (STOP_GUARD_MS, 600 ms in
-    /// ChatInput.tsx), where a click is taken for a double click on « Envoyer » and ignored.
-    /// </summary>
-    protected async Task ClickStopAsync(IPage? page = null)
-    {
-        await WaitOutStopGuardAsync();
-        await (page ?? Page).GetByTestId("stop-button").ClickAsync();
-    }
-
-    /// <summary>Waits until the last Send is older than the page's guard against a double click on « Envoyer ».</summary>
-    protected async Task WaitOutStopGuardAsync()
-    {
-        var wait = TimeSpan.FromMilliseconds(650) - _sinceSend.Elapsed;
-        if (_sinceSend.IsRunning && wait > TimeSpan.Zero) await Task.Delay(wait);
-    }
+    /// <summary>Clicks « Arrêter » (a separate click always stops, however soon after Send it comes).</summary>
+    protected Task ClickStopAsync(IPage? page = null) => (page ?? Page).GetByTestId("stop-button").ClickAsync();
 
     /// <summary>
     /// The text of the last answer as shown now ("" before the first token), without the leading and trailing

@@ -29,6 +29,10 @@ const AuditSection = lazy(() => import('./data/AuditSection').then((m) => ({ def
  */
 export function App() {
   const tokenRequired = useAccessStore((s) => s.required);
+  // The page is the app's from now on (its own chat input replaced the page's): tests and the benchmark wait for this.
+  useEffect(() => {
+    document.documentElement.dataset.app = '';
+  }, []);
   return tokenRequired ? (
     <AccessTokenForm />
   ) : (
@@ -52,9 +56,9 @@ function Workspace() {
   const activeId = useChatStore((s) => s.conversationId);
   const [menuOpen, setMenuOpen] = useState(false);
 
-  // Which model answers, and whether one is configured at all (onboarding).
+  // Which model answers, and whether one is configured at all (onboarding), unless the page came with it.
   useEffect(() => {
-    void settingsStore.getState().load();
+    if (settingsStore.getState().settings === null) void settingsStore.getState().load();
   }, []);
 
   // The address decides which conversation is shown (load, back, forward, bookmark).

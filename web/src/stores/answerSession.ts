@@ -44,6 +44,14 @@ export interface AnswerSession {
   stop: () => void;
   /** This tab stops following; the answer goes on on the server (resumable) for whoever follows it. */
   detach: () => void;
+  /**
+   * Resolves once the server is done with this answer as far as this tab can tell: its stream
+   * closed, or, after a Stop, the server answered the stop (it waits for the answer to be saved).
+   * The next message of the conversation waits for it. Never rejects.
+   */
+  readonly settled: Promise<void>;
+  /** Whether `settled` has resolved. */
+  readonly isSettled: boolean;
 }
 
 /** After a drop, follow again after these delays (ms); the last one repeats until the answer is given up. */
@@ -82,6 +90,13 @@ export function openAnswerSession(
   let reset: MessagePart[] | null = null;
   let frame: number | null = null;
   let stopTimer: unknown = null;
+  let isSettled = false;
+  let resolveSettled!: () => void;
+  const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
+  const settle = () => {
+    isSettled = true;
+    resolveSettled();
+  };
 
   const flush = () => {
     if (frame !== null) deps.cancelFrame(frame);
@@ -100,12 +115,15 @@ export function openAnswerSession(
     if (ended) return;
     flush();
     ended = true;
+    // The server said how the answer ended: it is done with it (a Stop waits for the server's reply instead).
+    if (!stopping) settle();
     on.onEnd(result);
   };
 
   const requestStop = () => {
     if (stopTimer !== null) deps.clearTimeout(stopTimer);
-    if (messageId) void deps.stopAnswer(messageId).catch(() => {});
+    if (messageId) void deps.stopAnswer(messageId).catch(() => {}).finally(settle);
+    else settle();
     controller.abort();
   };
 
@@ -209,6 +227,15 @@ export function openAnswerSession(
 
   const run = async () => {
     try {
+      await stream();
+    } finally {
+      // A Stop of a named answer settles when the server has answered the stop.
+      if (!stopping || messageId === null) settle();
+    }
+  };
+
+  const stream = async () => {
+    try {
       await pump('request' in source ? deps.streamChat(source.request, controller.signal) : deps.followAnswer(source.follow, 0, controller.signal));
       // [DONE] without an end event: the server has nothing more to say.
       if (!ended) end({ status: 'complete' });
@@ -235,7 +262,15 @@ export function openAnswerSession(
       end({ status: 'stopped' });
       // Not named yet: keep the request open until the server names the answer, then stop it there.
       if (messageId) requestStop();
-      else stopTimer = deps.setTimeout(() => controller.abort(), STOP_BEFORE_START_MS);
+      else
+        stopTimer = deps.setTimeout(() => {
+          controller.abort();
+          settle();
+        }, STOP_BEFORE_START_MS);
+    },
+    settled,
+    get isSettled() {
+      return isSettled;
     },
     detach: () => {
       ended = true;
@@ -244,6 +279,7 @@ export function openAnswerSession(
       if (stopTimer !== null) deps.clearTimeout(stopTimer);
       controller.abort();
       controller = new AbortController();
+      settle();
     },
   };
 }

@@ -542,6 +542,81 @@ describe('chatStore', () => {
     expect(store.getState().status).toBe('idle');
   });
 
+  it('a message sent while the stopped answer is still being saved waits for it, then goes', async () => {
+    let stopAnswered!: () => void;
+    const { store, streams, requests } = setup({ stopAnswer: () => new Promise<void>((resolve) => (stopAnswered = resolve)) });
+    const first = store.getState().send('Mauvaise question');
+    streams[0].push(start('conv-7', '', 'srv-wrong'), delta('Début'));
+    await flushPromises();
+    store.getState().stop();
+    await first;
+
+    const second = store.getState().send('Bonne question');
+    await flushPromises();
+    // The server has not answered the Stop yet (it saves the answer first): the question shows, and waits.
+    expect(requests).toHaveLength(1);
+    expect(store.getState().messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'Mauvaise question'],
+      ['assistant', 'Début'],
+      ['user', 'Bonne question'],
+      ['assistant', ''],
+    ]);
+    expect(store.getState().status).toBe('waiting');
+
+    stopAnswered();
+    await flushPromises();
+    expect(requests[1]).toEqual({ content: 'Bonne question', conversation_id: 'conv-7', resumable: true });
+    streams[1].push(start('conv-7', '', 'srv-right'), delta('Voilà'), done);
+    streams[1].end();
+    expect(await second).toBe(true);
+    expect(store.getState().messages.map((m) => [m.content, m.status])).toEqual([
+      ['Mauvaise question', 'complete'],
+      ['Début', 'stopped'],
+      ['Bonne question', 'complete'],
+      ['Voilà', 'complete'],
+    ]);
+  });
+
+  it('a message the server finds busy just after a Stop is sent again, not lost', async () => {
+    const { store, streams, requests, runTimers } = setup();
+    const first = store.getState().send('Mauvaise question');
+    streams[0].push(start('conv-8', '', 'srv-a'), delta('Début'));
+    await flushPromises();
+    store.getState().stop();
+    await first;
+
+    const second = store.getState().send('Bonne question');
+    await flushPromises();
+    streams[1].fail(new ApiError('conversation_busy', 'THÉRÈSE répond déjà dans cette conversation.', 409));
+    await flushPromises();
+    // Not given up: still shown, no notice, sent again after a short wait.
+    expect(store.getState().notice).toBeNull();
+    expect(store.getState().messages.at(-2)).toMatchObject({ role: 'user', content: 'Bonne question' });
+    runTimers();
+    await flushPromises();
+    expect(requests).toHaveLength(3);
+    streams[2].push(start('conv-8', '', 'srv-b'), delta('Voilà'), done);
+    streams[2].end();
+    expect(await second).toBe(true);
+    expect(store.getState().messages.map((m) => m.content)).toEqual(['Mauvaise question', 'Début', 'Bonne question', 'Voilà']);
+  });
+
+  it('a waiting message taken back by Stop is not sent and goes back to the input', async () => {
+    const { store, streams, requests } = setup({ stopAnswer: () => new Promise<void>(() => {}) });
+    const first = store.getState().send('Un');
+    streams[0].push(start('conv-3', '', 'srv-1'), delta('A'));
+    await flushPromises();
+    store.getState().stop();
+    await first;
+
+    const second = store.getState().send('Deux');
+    store.getState().stop();
+    expect(await second).toBe(false);
+    expect(requests).toHaveLength(1);
+    expect(store.getState().messages.map((m) => m.content)).toEqual(['Un', 'A']);
+    expect(store.getState().status).toBe('idle');
+  });
+
   it('says « Chargement du modèle » while a local model loads', async () => {
     const { store, streams, frames } = setup();
     const sending = store.getState().send('Bonjour');

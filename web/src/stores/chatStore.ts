@@ -91,6 +91,12 @@ const defaultDeps: ChatDeps = {
   channel: answerChannel(),
 };
 
+/**
+ * A message sent just after the previous answer ended (a Stop, its save) may find the conversation
+ * still busy on the server: it is sent again after these delays (ms) before it is given back.
+ */
+export const BUSY_RETRY_DELAYS = [100, 250, 500, 1000, 2000, 4000];
+
 const unexpectedError = { code: 'unexpected', message: 'Une erreur inattendue est survenue. Réessayez.' };
 const savedError = { code: 'saved_error', message: 'Cette réponse a échoué avant la fin.' };
 
@@ -125,16 +131,27 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
     // Loading a conversation: a newer open/new makes older answers stale.
     let loadToken = 0;
     let loadController: AbortController | null = null;
+    // The last answer this tab followed: until the server is done with it, the next message waits for it.
+    let last: AnswerSession | null = null;
+    // A message waiting for that answer to end: Stop, or leaving the conversation, takes it back.
+    let queued: { cancel: () => void } | null = null;
 
     const patchMessage = (id: string | null, patch: (m: ChatMessage) => Partial<ChatMessage>) =>
       set((state) => ({ messages: state.messages.map((m) => (m.id === id ? { ...m, ...patch(m) } : m)) }));
 
     /**
      * Follows one answer into the message `localId` (the server's id replaces it at start);
-     * `userLocalId` gets the server's id too. Resolves false when the server refused the request.
+     * `userLocalId` gets the server's id too. Resolves false when the server refused the request,
+     * 'busy' (with nothing changed on screen) when it found the conversation busy and `retryBusy` is set.
      */
-    const follow = (source: { request: ChatRequest } | { follow: string }, localId: string, userLocalId: string | null = null, userContent?: string) =>
-      new Promise<boolean>((resolve) => {
+    const follow = (
+      source: { request: ChatRequest } | { follow: string },
+      localId: string,
+      userLocalId: string | null = null,
+      userContent?: string,
+      retryBusy = false,
+    ) =>
+      new Promise<boolean | 'busy'>((resolve) => {
         let messageId = localId;
         const token = loadToken;
         // When the reasoning being shown began (this page's clock), should the answer end before the server's reasoning_end.
@@ -191,6 +208,11 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
             resolve(true);
           },
           onRefused: (error) => {
+            if (session === mine && retryBusy && error.code === 'conversation_busy') {
+              session = null;
+              resolve('busy');
+              return;
+            }
             if (session === mine) {
               // Nothing was saved: the page goes back to what the server has, and says why.
               session = null;
@@ -202,6 +224,24 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
           },
         });
         session = mine;
+        last = mine;
+      });
+
+    /** Waits for `promise` as a queued message; false when Stop or leaving the conversation took the message back first. */
+    const waitQueued = (promise: Promise<void>) =>
+      new Promise<boolean>((resolve) => {
+        const mine = { cancel: () => resolve(false) };
+        queued = mine;
+        void promise.then(() => {
+          if (queued !== mine) return;
+          queued = null;
+          resolve(true);
+        });
+      });
+
+    const delay = (ms: number) =>
+      new Promise<void>((resolve) => {
+        deps.setTimeout(resolve, ms);
       });
 
     const withConversation = (request: ChatRequest): ChatRequest => {
@@ -221,10 +261,18 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
       return assistant.id;
     };
 
+    const cancelQueued = () => {
+      const current = queued;
+      queued = null;
+      current?.cancel();
+      return current !== null;
+    };
+
     const isBusy = () => get().status === 'waiting' || get().status === 'streaming';
 
     /** Leaves the current conversation: this tab stops following (the server keeps the answer), loads stop. */
     const leave = () => {
+      cancelQueued();
       session?.detach();
       session = null;
       lastRequest = null;
@@ -291,11 +339,27 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
         // The files come first, as the server saves them.
         if (attachments.length > 0) user.parts = [...attachments, ...(text === '' ? [] : [{ type: 'text' as const, text }])];
         const answerId = startAnswer(user);
-        lastRequest = withConversation(attachments.length > 0 ? { content: text, attachments: attachments.map((a) => a.id) } : { content: text });
-        return follow({ request: lastRequest }, answerId, user.id, text);
+        const body: ChatRequest = attachments.length > 0 ? { content: text, attachments: attachments.map((a) => a.id) } : { content: text };
+        // The previous answer may still be ending (stopped, being saved): this message waits for it, then goes.
+        let previous = last && !last.isSettled ? last.settled : null;
+        const waited = previous !== null;
+        const token = loadToken;
+        for (let attempt = 0; ; attempt++) {
+          if (previous && !(await waitQueued(previous))) {
+            // Taken back before it went: it returns to the input, and the chat to what it was.
+            if (token === loadToken) set((state) => ({ status: 'idle', messages: state.messages.filter((m) => m.id !== answerId && m.id !== user.id) }));
+            return false;
+          }
+          lastRequest = withConversation(body);
+          const sent = await follow({ request: lastRequest }, answerId, user.id, text, waited && attempt < BUSY_RETRY_DELAYS.length);
+          if (sent !== 'busy') return sent;
+          previous = delay(BUSY_RETRY_DELAYS[attempt]);
+        }
       },
 
-      stop: () => session?.stop(),
+      stop: () => {
+        if (!cancelQueued()) session?.stop();
+      },
 
       retry: async () => {
         if (isBusy()) return;

@@ -13,7 +13,8 @@ import { SignIn } from './SignIn';
 export function AccountGate({ children }: { children: ReactNode }) {
   const status = useAccountStore((s) => s.status);
   useEffect(() => {
-    void accountStore.getState().load();
+    // Personal mode, written into the page by the server: nothing to ask.
+    if (accountStore.getState().status === 'loading') void accountStore.getState().load();
   }, []);
 
   switch (status) {

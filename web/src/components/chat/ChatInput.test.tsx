@@ -94,13 +94,24 @@ describe('ChatInput', () => {
     expect(input).toHaveValue('a'.repeat(100_001));
   });
 
-  it('ignores a Stop click that comes right after Send (a double click)', async () => {
+  it('ignores the second click of a double click on Send, which lands on Stop', async () => {
     const onStop = vi.fn();
     const user = userEvent.setup();
     const { rerender } = render(<ChatInput busy={false} onSend={() => {}} onStop={onStop} />);
     await user.type(screen.getByTestId('chat-input'), 'Question{Enter}');
     rerender(<ChatInput busy onSend={() => {}} onStop={onStop} />);
-    await user.click(screen.getByTestId('stop-button'));
+    // The browser numbers the clicks of one gesture: this is click 2 of a double click.
+    fireEvent.click(screen.getByTestId('stop-button'), { detail: 2 });
     expect(onStop).not.toHaveBeenCalled();
+  });
+
+  it('stops on a separate click right after Send, however soon it comes', async () => {
+    const onStop = vi.fn();
+    const user = userEvent.setup();
+    const { rerender } = render(<ChatInput busy={false} onSend={() => {}} onStop={onStop} />);
+    await user.type(screen.getByTestId('chat-input'), 'Mauvaise question{Enter}');
+    rerender(<ChatInput busy onSend={() => {}} onStop={onStop} />);
+    fireEvent.click(screen.getByTestId('stop-button'), { detail: 1 });
+    expect(onStop).toHaveBeenCalledOnce();
   });
 });

@@ -1,5 +1,6 @@
-import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type Ref } from 'react';
+import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type MouseEvent, type Ref } from 'react';
 import type { AttachmentPart } from '../../stores/messageParts';
+import { takeShellInput, type TypedBeforeApp } from '../../firstScreen/shellInput';
 import { drafts } from './drafts';
 import { PendingChip } from './FileChip';
 import { usePendingFiles } from './pendingFiles';
@@ -13,11 +14,6 @@ const MAX_LINES = 8;
 export const MAX_MESSAGE_LENGTH = 100_000;
 /** The counter shows from this share of the limit. */
 const COUNTER_FROM = 0.9;
-/**
- * Stop takes the place of Send; a click that lands on it this soon after Send (a double click, an
- * impatient second click) is not a Stop. Escape always stops.
- */
-export const STOP_GUARD_MS = 600;
 
 const number = new Intl.NumberFormat('fr-FR');
 
@@ -41,8 +37,6 @@ export interface ChatInputHandle {
 export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatInputProps) {
   const [value, setValue] = useState(() => drafts.read(draftKey));
   const textarea = useRef<HTMLTextAreaElement>(null);
-  // When this tab last sent a message (never, at first: a Stop right after the page loads is a real one).
-  const sentAt = useRef(Number.NEGATIVE_INFINITY);
   const limitId = useId();
   const picker = useRef<HTMLInputElement>(null);
   const pending = usePendingFiles();
@@ -72,9 +66,23 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
     if (shownKey.current === draftKey) drafts.write(draftKey, value);
   }, [draftKey, value]);
 
+  // What was typed in the page's own input before the app ran (index.html) is kept, with its caret.
+  const typedBeforeApp = useRef<TypedBeforeApp | null>(null);
+  useLayoutEffect(() => {
+    const typed = takeShellInput();
+    if (!typed) return;
+    typedBeforeApp.current = typed;
+    setValue(typed.text);
+  }, []);
+
   useLayoutEffect(() => {
     const el = textarea.current;
     if (!el) return;
+    const typed = typedBeforeApp.current;
+    if (typed && el.value === typed.text) {
+      el.setSelectionRange(typed.selectionStart, typed.selectionEnd);
+      typedBeforeApp.current = null;
+    }
     const style = getComputedStyle(el);
     const lineHeight = parseFloat(style.lineHeight) || 24;
     const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) || 0;
@@ -92,7 +100,6 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
   const empty = blank && !pending.ready;
   const submit = () => {
     if (empty || busy || tooLong || pending.uploading) return;
-    sentAt.current = performance.now();
     onSend(value, pending.take());
     setValue('');
     textarea.current?.focus();
@@ -114,8 +121,10 @@ export function ChatInput({ busy, onSend, onStop, draftKey = 'new', ref }: ChatI
     }
   };
 
-  const stop = () => {
-    if (performance.now() - sentAt.current < STOP_GUARD_MS) return;
+  // Stop takes the place of Send: the second click of a double click on Send lands on it (the
+  // browser counts it as click 2) and is not a Stop. Any separate click is, however soon it comes.
+  const stop = (event: MouseEvent<HTMLButtonElement>) => {
+    if (event.detail > 1) return;
     onStop();
     textarea.current?.focus();
   };
