@@ -193,6 +193,27 @@ public sealed class ToolLoopTests : ServerTest
     }
 
     [Fact]
+    public async Task The_admins_override_makes_a_read_only_tool_ask_first()
+    {
+        await Use("openai");
+        using (var ask = await Http.PutAsync("/api/tools/servers/demo/tools/date_du_jour", Json(new { needs_approval = true })))
+            Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
+        await using var stream = await Open(Script([Call("date_du_jour")], "Voilà la date."));
+        var approval = await stream.NextOfTypeAsync("tool_approval");
+        using (var allow = await Http.PostAsync($"/api/chat/stream/{stream.MessageId}/tools/{approval.Json.GetProperty("call_id").GetString()}",
+            Json(new { approve = true })))
+            Assert.Equal(HttpStatusCode.NoContent, allow.StatusCode);
+        var events = await stream.ReadToEndAsync();
+        Assert.True(OfType(events, "tool_result").Single().Json.GetProperty("ok").GetBoolean());
+
+        // Back to the annotations: it runs at once again.
+        using (var reset = await Http.PutAsync("/api/tools/servers/demo/tools/date_du_jour", Json(new { needs_approval = (bool?)null })))
+            Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        await using var again = await Open(Script([Call("date_du_jour")], "Voilà la date."), "Encore ?");
+        Assert.DoesNotContain(await again.ReadToEndAsync(), e => !e.IsDoneMarker && e.Type == "tool_approval");
+    }
+
+    [Fact]
     public async Task A_refused_call_is_not_run_and_the_model_answers_without_it()
     {
         await Use("openai");
