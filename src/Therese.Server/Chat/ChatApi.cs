@@ -22,6 +22,8 @@ public static class ChatApi
             .RequireRateLimiting(AccountsExtensions.MessagesPolicy);
         chat.MapGet("/stream/{messageId}", Follow).WithName("FollowAnswer")
             .WithSummary("Streams an answer's events after Last-Event-ID (or ?after=N), then the live rest.");
+        chat.MapPost("/stream/{messageId}/tools/{callId}", DecideTool).WithName("DecideToolCall")
+            .WithSummary("Allows or refuses a tool call that waits for the person.");
         chat.MapPost("/stream/{messageId}/stop", Stop).WithName("StopAnswer").WithSummary("Stops an answer and saves its partial text.");
         chat.MapPost("/message", Message).WithName("SendMessage").WithSummary("Answers a message in one piece.")
             .RequireRateLimiting(AccountsExtensions.MessagesPolicy);
@@ -79,6 +81,66 @@ public static class ChatApi
         // Stopping an answer that has already ended is harmless.
         return saved is null ? UnknownAnswer : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
     }
+
+    public sealed record ToolDecision(bool? Approve);
+
+    private static async Task<IResult> DecideTool(string messageId, string callId, HttpRequest http, [AsParameters] ChatServices s, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<ToolDecision>(http, s.Json.Value.SerializerOptions);
+        if (body is null) return problem!;
+        if (body.Approve is not { } approve) return Problems.BadRequest("invalid_request", "Le champ « approve » (true ou false) est obligatoire.");
+        if (!await s.OwnsAnswerAsync(messageId, ct)) return UnknownAnswer;
+        if (s.Registry.TryGet(messageId, out var run))
+        {
+            return run.Decide(callId, approve) switch
+            {
+                AnswerRun.Decision.Decided => TypedResults.NoContent(),
+                AnswerRun.Decision.NotWaiting => ToolNotWaiting,
+                _ => UnknownToolCall,
+            };
+        }
+        // Another instance writes it: the decision goes there, and shows in the shared log once taken.
+        if (await s.State.FindLogAsync(messageId) is { } log && await ToolCallIn(log, callId, ct) is { } decided)
+        {
+            if (decided) return ToolNotWaiting;
+            if (!await s.State.RequestToolDecisionAsync(messageId, callId, approve)) return ToolNotWaiting;
+            return await DecidedInAsync(log, callId, TimeSpan.FromSeconds(5), ct) ? TypedResults.NoContent() : TypedResults.Accepted((string?)null);
+        }
+        // Ended: a call it made was decided, or cancelled with it.
+        var saved = await s.Store.FindAnswerAsync(messageId, ct);
+        if (saved is null) return UnknownAnswer;
+        return saved.AllParts().OfType<ToolPart>().Any(t => t.CallId == callId) ? ToolNotWaiting : UnknownToolCall;
+    }
+
+    /// <summary>Whether the log holds the call: null when it does not; otherwise whether it was decided or the answer ended.</summary>
+    private static async Task<bool?> ToolCallIn(IAnswerLog log, string callId, CancellationToken ct)
+    {
+        var read = await log.ReadAfterAsync(0, coalesce: true, ct);
+        if (!read.Events.Any(e => e.Event is ToolCallEvent call && call.CallId == callId)) return null;
+        return read.Ended || read.Events.Any(e => e.Event is ToolDecisionEvent d && d.CallId == callId || e.Event is ToolResultEvent r && r.CallId == callId);
+    }
+
+    /// <summary>Waits for the decision to reach the log (taken by the instance that writes the answer).</summary>
+    private static async Task<bool> DecidedInAsync(IAnswerLog log, string callId, TimeSpan timeout, CancellationToken ct)
+    {
+        using var changes = log.Subscribe();
+        var deadline = DateTime.UtcNow + timeout;
+        long cursor = 0;
+        while (true)
+        {
+            var read = await log.ReadAfterAsync(cursor, coalesce: true, ct);
+            if (read.Events.Any(e => e.Event is ToolDecisionEvent d && d.CallId == callId)) return true;
+            if (read.Events.Count > 0) cursor = read.Events[^1].Id;
+            var left = deadline - DateTime.UtcNow;
+            if (read.Ended || left <= TimeSpan.Zero) return false;
+            await changes.WaitAsync(cursor, left, ct);
+        }
+    }
+
+    private static readonly IResult ToolNotWaiting = Problems.Create(StatusCodes.Status409Conflict, "tool_not_waiting",
+        "Cet appel d’outil n’attend plus de décision : il a déjà été autorisé, refusé ou annulé.");
+
+    private static readonly IResult UnknownToolCall = Problems.NotFound("Cet appel d’outil n’existe pas.");
 
     private static readonly IResult UnknownAnswer = Problems.NotFound("Cette réponse n’existe pas ou a été supprimée.");
 
