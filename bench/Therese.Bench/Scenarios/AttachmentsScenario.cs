@@ -19,7 +19,7 @@ public sealed record AttachmentsResult(int Runs, int PdfPages, double PdfMb, Dis
     double XlsxMb, Distribution XlsxRead, double XlsxPeakMb, int XlsxChars, int Pairs, int AttachedPages, Distribution Plain, Distribution WithPdf,
     Distribution PlainLeg, Distribution WithPdfLeg);
 
-/// <summary>Section 11: reading attached files (time, peak memory), and what one attached PDF adds to the first token.</summary>
+/// <summary>Section 16: reading attached files (time, peak memory), and what one attached PDF adds to the first token.</summary>
 public static class AttachmentsScenario
 {
     private const string Directive = """{"tokens":5,"tps":0,"ttft_ms":0}""";
@@ -27,7 +27,7 @@ public static class AttachmentsScenario
     public static async Task<AttachmentsResult> RunAsync(BenchContext ctx)
     {
         int runs = ctx.Options.Quick ? 2 : 5, pairs = ctx.Options.Quick ? 5 : 30;
-        ctx.Progress($"11. attachments: a 100-page PDF and a 5 MB XLSX read {runs} times each, then {pairs} pairs of first tokens with and without a PDF");
+        ctx.Progress($"16. attachments: a 100-page PDF and a 5 MB XLSX read {runs} times each, then {pairs} pairs of first tokens with and without a PDF");
         var reader = ctx.Host.Services.GetRequiredService<ReaderProcess>();
         var pdf = Pdf(100, linesPerPage: 40);
         var xlsx = Xlsx(5_000_000);
@@ -132,7 +132,7 @@ public static class AttachmentsScenario
 
     public static void Write(Md md, AttachmentsResult r)
     {
-        md.Line("## 11. Attachments");
+        md.Line("## 16. Attachments");
         md.Line();
         md.Line($"Reading happens in a child process (THÉRÈSE's own program with `--therese-read-file`), from its start to its answer, {r.Runs} runs each.");
         md.Line($"A {r.PdfPages}-page text PDF of {r.PdfMb} MB (PdfPig's builder) gave {r.PdfChars:N0} characters; an Excel workbook of {r.XlsxMb} MB (one sheet,");
