@@ -33,7 +33,7 @@ function pairs(text: string, separator: string, what: string): Record<string, st
 export function definitionFromForm(form: ServerForm): { name: string; definition: ServerDefinition } | { error: string } {
   const name = form.name.trim();
   if (name === '') return { error: 'Donnez un nom au serveur.' };
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) return { error: 'Le nom ne peut contenir que des lettres sans accent, des chiffres, « - » et « _ ».' };
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name) || name.includes('__')) return { error: 'Le nom ne peut contenir que des lettres minuscules sans accent, des chiffres, « - » et « _ » (32 caractères au plus).' };
   if (form.transport === 'stdio') {
     const command = form.command.trim();
     if (command === '') return { error: 'Indiquez la commande qui démarre le serveur.' };
