@@ -18,6 +18,7 @@ using Therese.Server.Privacy;
 using Therese.Server.Search;
 using Therese.Server.Settings;
 using Therese.Server.Storage;
+using Therese.Server.Tools;
 using Therese.Server.Web;
 
 // The same program reads attached files in a child process of its own (hostile input stays out of the server).
@@ -48,6 +49,7 @@ builder.AddCluster();
 builder.AddChat();
 builder.AddSearch();
 builder.AddAttachments();
+builder.AddTools();
 builder.AddLocalModels();
 builder.AddAudit();
 builder.AddPrivacy();
@@ -71,6 +73,7 @@ app.MapChatApi();
 app.MapConversationsApi();
 app.MapAttachmentsApi();
 app.MapSettingsApi();
+app.MapToolsApi();
 app.MapSearchApi();
 app.MapLocalModelsApi();
 app.MapPrivacyApi();

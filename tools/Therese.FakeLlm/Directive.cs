@@ -11,8 +11,11 @@ internal sealed class Directive
     [
         "text", "tokens", "markdown", "tps", "ttft_ms", "status", "retry_after", "error_after", "error_type",
         "drop_after", "stall_after", "split_utf8", "times", "stop_reason", "malformed_after", "hang", "chars",
-        "thinking", "thinking_tokens", "reasoning", "redacted", "chunk_chars",
+        "thinking", "thinking_tokens", "reasoning", "redacted", "chunk_chars", "tools",
     ];
+
+    /// <summary>One tool call the model makes: the tool's name and its arguments (a JSON object, as text).</summary>
+    public sealed record ToolCall(string Name, string Arguments);
 
     /// <summary>Where an OpenAI-compatible answer puts its reasoning (<c>reasoning</c> field of the directive).</summary>
     public static readonly IReadOnlyList<string> ReasoningFormats = ["reasoning_content", "reasoning", "think_tags", "think_close"];
@@ -45,6 +48,11 @@ internal sealed class Directive
     public bool Redacted { get; init; }
     /// <summary>Split the answer (and the thinking) into chunks of this many characters instead of words: tags cut anywhere.</summary>
     public int? ChunkChars { get; init; }
+    /// <summary>
+    /// Tool rounds: the answer to a request that already holds <c>k</c> rounds of tool calls (after the last user message)
+    /// is the calls of round <c>k</c>; once every round was made, the answer is the text.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<ToolCall>>? Tools { get; init; }
 
     public bool HasFailure => Status is not null || ErrorAfter is not null || DropAfter is not null || StallAfter is not null
         || MalformedAfter is not null || Hang;
@@ -103,8 +111,30 @@ internal sealed class Directive
                     : null,
                 Redacted = Bool(root, "redacted"),
                 ChunkChars = Int(root, "chunk_chars") is { } n ? n > 0 ? n : throw new FormatException("::fake field 'chunk_chars' must be positive") : null,
+                Tools = root.TryGetProperty("tools", out var tools) ? ToolRounds(tools) : null,
             };
         }
+    }
+
+    /// <summary><c>"tools"</c>: an array of rounds, each a call <c>{"name","arguments"}</c> or an array of calls.</summary>
+    private static List<IReadOnlyList<ToolCall>> ToolRounds(JsonElement tools)
+    {
+        const string Shape = "::fake field 'tools' must be an array of rounds, each a call {\"name\":…,\"arguments\":{…}} or an array of calls";
+        if (tools.ValueKind != JsonValueKind.Array) throw new FormatException(Shape);
+        var rounds = new List<IReadOnlyList<ToolCall>>();
+        foreach (var round in tools.EnumerateArray())
+        {
+            var calls = round.ValueKind == JsonValueKind.Array ? round.EnumerateArray().ToList() : [round];
+            if (calls.Count == 0) throw new FormatException(Shape);
+            rounds.Add([.. calls.Select(call =>
+            {
+                if (call.ValueKind != JsonValueKind.Object || Str(call, "name") is not { Length: > 0 } name) throw new FormatException(Shape);
+                var arguments = call.TryGetProperty("arguments", out var a) ? a : default;
+                if (arguments.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined)) throw new FormatException(Shape);
+                return new ToolCall(name, arguments.ValueKind == JsonValueKind.Object ? arguments.GetRawText() : "{}");
+            })]);
+        }
+        return rounds;
     }
 
     private static string? Str(JsonElement o, string name) =>

@@ -117,6 +117,7 @@ internal static class FakeEngine
         log.MaxTokens = req.MaxTokens;
         log.Thinking = req.Thinking;
         log.ReasoningEffort = req.ReasoningEffort;
+        log.Tools = req.Tools;
         wire.Model = req.Model ?? "fake-model";
         wire.InputTokens = req.InputTokens;
         wire.IncludeUsage = req.IncludeUsage;
@@ -146,7 +147,10 @@ internal static class FakeEngine
             return;
         }
 
-        var lastUser = req.Messages.LastOrDefault(m => m.Role == "user")?.Content;
+        // The person's last message; Anthropic sends tool results as a user message too, which is not theirs.
+        var asked = req.Messages.ToList().FindLastIndex(m => m.Role == "user" && !(m.Blocks.Count > 0 && m.Blocks.All(b => b.Type == "tool_result")));
+        var lastUser = asked < 0 ? null : req.Messages[asked].Content;
+        var roundsDone = asked < 0 ? 0 : req.Messages.Skip(asked + 1).Count(m => m.Role == "assistant" && m.Blocks.Any(b => b.Type == "tool_use"));
         Directive? d;
         try
         {
@@ -173,8 +177,9 @@ internal static class FakeEngine
             return;
         }
 
-        var plan = Plan(d, lastUser, wire);
-        var stopReason = d?.StopReason ?? "end_turn";
+        var round = d?.Tools is { } rounds && roundsDone < rounds.Count ? rounds[roundsDone] : null;
+        var plan = Plan(d, lastUser, wire, round);
+        var stopReason = round is not null ? "tool_use" : d?.StopReason ?? "end_turn";
         if (req.MaxTokens is > 0 and var max && plan.Tokens > max)
         {
             plan = plan.Take(max);
@@ -217,9 +222,9 @@ internal static class FakeEngine
         resp.ContentType = "text/event-stream; charset=utf-8";
         resp.Headers.CacheControl = "no-cache, no-transform";
         resp.Headers["X-Accel-Buffering"] = "no";
-        await WriteAsync(resp, wire.StreamStart(plan.Blocks[0].Kind), false, aborted);
+        await WriteAsync(resp, wire.StreamStart(plan.Blocks[0].Kind, plan.Blocks[0].Tool), false, aborted);
 
-        string Open(int b) => wire.BlockStart(plan.Blocks[b].Kind, b, plan.Blocks[b].Kind == BlockKind.RedactedThinking ? RedactedData : null);
+        string Open(int b) => wire.BlockStart(plan.Blocks[b].Kind, b, plan.Blocks[b].Kind == BlockKind.RedactedThinking ? RedactedData : null, plan.Blocks[b].Tool);
         string Close(int b) => wire.BlockEnd(plan.Blocks[b].Kind, b, plan.Blocks[b].Kind == BlockKind.Thinking ? Wire.SignatureOf(plan.Blocks[b].Text) : null);
 
         var sw = Stopwatch.StartNew();
@@ -339,7 +344,7 @@ internal static class FakeEngine
     }
 
     /// <summary>The answer's blocks: its thinking (Anthropic: a redacted block first when asked), then its text.</summary>
-    private static AnswerPlan Plan(Directive? d, string? lastUser, Wire wire)
+    private static AnswerPlan Plan(Directive? d, string? lastUser, Wire wire, IReadOnlyList<Directive.ToolCall>? round = null)
     {
         IReadOnlyList<string> Split(string text) => d?.ChunkChars is { } n ? FakeText.Chunks(text, n) : FakeText.Split(text);
         var text = d switch
@@ -374,11 +379,26 @@ internal static class FakeEngine
             blocks.Add(new PlannedBlock(BlockKind.RedactedThinking, "", []));
         }
         if (thinking is not null) blocks.Add(new PlannedBlock(BlockKind.Thinking, thinking, Split(thinking)));
-        blocks.Add(new PlannedBlock(BlockKind.Text, text, textTokens));
+        if (round is null)
+        {
+            blocks.Add(new PlannedBlock(BlockKind.Text, text, textTokens));
+            return new AnswerPlan(blocks);
+        }
+        // A tool round instead of the text: each call's arguments stream in small fragments, the first one empty
+        // (as Anthropic's first input_json_delta often is).
+        var prefix = wire is AnthropicWire ? "toolu_fake_" : "call_fake_";
+        for (var i = 0; i < round.Count; i++)
+        {
+            var call = new FakeToolCall(prefix + Guid.NewGuid().ToString("N")[..20], round[i].Name, round[i].Arguments, i);
+            blocks.Add(new PlannedBlock(BlockKind.ToolUse, call.Arguments, ["", .. FakeText.Chunks(call.Arguments, 8)]) { Tool = call });
+        }
         return new AnswerPlan(blocks);
     }
 
-    private sealed record PlannedBlock(BlockKind Kind, string Text, IReadOnlyList<string> Tokens);
+    private sealed record PlannedBlock(BlockKind Kind, string Text, IReadOnlyList<string> Tokens)
+    {
+        public FakeToolCall? Tool { get; init; }
+    }
 
     /// <summary>The blocks of an answer, and its tokens in order with the block each belongs to.</summary>
     private sealed record AnswerPlan(IReadOnlyList<PlannedBlock> Blocks)

@@ -43,6 +43,19 @@ public sealed record FakeBlock(string Type, string? Text, string? Signature)
 
     /// <summary>How many bytes <see cref="Data"/> holds (logged instead of the bytes).</summary>
     public int? Bytes => Data?.Length;
+
+    /// <summary>
+    /// A tool call (<c>tool_use</c>: Anthropic's block, OpenAI's <c>tool_calls</c> entry) or its result (<c>tool_result</c>:
+    /// Anthropic's block, OpenAI's <c>tool</c> message): the call's id. <see cref="Text"/> is then the call's arguments
+    /// (JSON, as sent) or the result's text.
+    /// </summary>
+    public string? ToolUseId { get; init; }
+
+    /// <summary>A <c>tool_use</c> block's tool name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>A <c>tool_result</c> sent as an error (Anthropic's <c>is_error</c>).</summary>
+    public bool IsError { get; init; }
 }
 
 /// <summary>
@@ -78,6 +91,8 @@ public sealed class FakeRequest
     public string? Thinking { get; internal set; }
     /// <summary>OpenAI: <c>reasoning_effort</c>; Anthropic: <c>output_config.effort</c> (adaptive thinking).</summary>
     public string? ReasoningEffort { get; internal set; }
+    /// <summary>The names of the tools the request offered the model (Anthropic <c>tools[].name</c>, OpenAI <c>tools[].function.name</c>).</summary>
+    public IReadOnlyList<string> Tools { get; internal set; } = [];
     /// <summary>The request body exactly as it was sent (tools, attachments, options…).</summary>
     public string Body { get; internal set; } = "";
     public string? Directive { get; internal set; }

@@ -18,7 +18,13 @@ internal sealed record ParsedRequest(
 
     /// <summary>OpenAI: <c>reasoning_effort</c>; Anthropic: <c>output_config.effort</c> (adaptive thinking).</summary>
     public string? ReasoningEffort { get; init; }
+
+    /// <summary>The names of the tools offered to the model.</summary>
+    public IReadOnlyList<string> Tools { get; init; } = [];
 }
+
+/// <summary>A tool call the fake model makes: the <paramref name="Ordinal"/>-th of its answer (OpenAI's <c>index</c>).</summary>
+internal sealed record FakeToolCall(string Id, string Name, string Arguments, int Ordinal);
 
 /// <summary>What one block of the answer holds: the model's thinking (or an encrypted, redacted block), or its text.</summary>
 internal enum BlockKind
@@ -26,6 +32,8 @@ internal enum BlockKind
     Thinking,
     RedactedThinking,
     Text,
+    /// <summary>A tool call: its arguments' JSON streams in fragments.</summary>
+    ToolUse,
 }
 
 /// <summary>
@@ -45,10 +53,10 @@ internal abstract class Wire
     public abstract string ErrorJson(int status, string type, string message);
 
     /// <summary>What goes out before the first token (at once, before the ttft wait), the first block opened.</summary>
-    public abstract string StreamStart(BlockKind first);
+    public abstract string StreamStart(BlockKind first, FakeToolCall? tool = null);
 
     /// <summary>Opens a later block (index 1, 2…): sent just before its first delta.</summary>
-    public abstract string BlockStart(BlockKind kind, int index, string? redactedData = null);
+    public abstract string BlockStart(BlockKind kind, int index, string? redactedData = null, FakeToolCall? tool = null);
 
     /// <summary>One token of the block at <paramref name="index"/>.</summary>
     public abstract string Delta(BlockKind kind, int index, string text);
@@ -113,6 +121,24 @@ internal abstract class Wire
         {
             if (part.ValueKind != JsonValueKind.Object) continue;
             var type = OptString(part, "type") ?? "text";
+            if (type == "tool_use")
+            {
+                blocks.Add(new FakeBlock(type, part.TryGetProperty("input", out var input) ? input.GetRawText() : null, null)
+                {
+                    ToolUseId = OptString(part, "id"),
+                    Name = OptString(part, "name"),
+                });
+                continue;
+            }
+            if (type == "tool_result")
+            {
+                blocks.Add(new FakeBlock(type, part.TryGetProperty("content", out var result) ? ContentText(result) : null, null)
+                {
+                    ToolUseId = OptString(part, "tool_use_id"),
+                    IsError = OptBool(part, "is_error"),
+                });
+                continue;
+            }
             var text = type switch
             {
                 "thinking" => OptString(part, "thinking"),
@@ -172,6 +198,20 @@ internal abstract class Wire
         }
     }
 
+    /// <summary>The names in a request's <c>tools</c> array (Anthropic's <c>name</c>, OpenAI's <c>function.name</c>).</summary>
+    protected static IReadOnlyList<string> ToolNames(JsonElement root)
+    {
+        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array) return [];
+        var names = new List<string>();
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.ValueKind != JsonValueKind.Object) continue;
+            var named = tool.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object ? f : tool;
+            if (OptString(named, "name") is { } name) names.Add(name);
+        }
+        return names;
+    }
+
     protected static string? OptString(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
@@ -222,6 +262,7 @@ internal sealed class AnthropicWire : Wire
         {
             Thinking = root.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.Object ? thinking.GetRawText() : null,
             ReasoningEffort = effort,
+            Tools = ToolNames(root),
         };
     }
 
@@ -262,7 +303,7 @@ internal sealed class AnthropicWire : Wire
         response.Headers["anthropic-organization-id"] = "fake-org";
     }
 
-    public override string StreamStart(BlockKind first) =>
+    public override string StreamStart(BlockKind first, FakeToolCall? tool = null) =>
         Event("message_start", Json(w =>
         {
             w.WriteStartObject();
@@ -280,10 +321,10 @@ internal sealed class AnthropicWire : Wire
             w.WriteEndObject();
             w.WriteEndObject();
         }))
-        + (first == BlockKind.RedactedThinking ? "" : BlockStart(first, 0))
+        + (first == BlockKind.RedactedThinking ? "" : BlockStart(first, 0, null, tool))
         + Event("ping", "{\"type\": \"ping\"}");
 
-    public override string BlockStart(BlockKind kind, int index, string? redactedData = null) =>
+    public override string BlockStart(BlockKind kind, int index, string? redactedData = null, FakeToolCall? tool = null) =>
         Event("content_block_start", Json(w =>
         {
             w.WriteStartObject();
@@ -300,6 +341,13 @@ internal sealed class AnthropicWire : Wire
                 case BlockKind.RedactedThinking:
                     w.WriteString("type", "redacted_thinking");
                     w.WriteString("data", redactedData ?? "");
+                    break;
+                case BlockKind.ToolUse:
+                    w.WriteString("type", "tool_use");
+                    w.WriteString("id", tool!.Id);
+                    w.WriteString("name", tool.Name);
+                    w.WriteStartObject("input");
+                    w.WriteEndObject();
                     break;
                 default:
                     w.WriteString("type", "text");
@@ -321,6 +369,11 @@ internal sealed class AnthropicWire : Wire
             {
                 w.WriteString("type", "thinking_delta");
                 w.WriteString("thinking", text);
+            }
+            else if (kind == BlockKind.ToolUse)
+            {
+                w.WriteString("type", "input_json_delta");
+                w.WriteString("partial_json", text);
             }
             else
             {
@@ -461,6 +514,17 @@ internal sealed class OpenAiWire : Wire
                 foreach (var field in new[] { "reasoning_content", "reasoning" })
                     if (OptString(m, field) is { } reasoning) blocks.Add(new FakeBlock(field, reasoning, null));
                 if (content.ValueKind != JsonValueKind.Undefined) blocks.AddRange(Blocks(content));
+                if (m.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
+                    foreach (var call in calls.EnumerateArray())
+                    {
+                        var function = call.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object ? f : default;
+                        blocks.Add(new FakeBlock("tool_use", function.ValueKind == JsonValueKind.Object ? OptString(function, "arguments") : null, null)
+                        {
+                            ToolUseId = OptString(call, "id"),
+                            Name = function.ValueKind == JsonValueKind.Object ? OptString(function, "name") : null,
+                        });
+                    }
+                if (role == "tool") blocks = [new FakeBlock("tool_result", text, null) { ToolUseId = OptString(m, "tool_call_id") }];
                 messages.Add(new FakeMessage(role, text) { Blocks = blocks, Json = m.GetRawText() });
             }
         var includeUsage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object && OptBool(so, "include_usage");
@@ -468,6 +532,7 @@ internal sealed class OpenAiWire : Wire
             OptInt(root, "max_completion_tokens") ?? OptInt(root, "max_tokens"), OptBool(root, "stream"), includeUsage)
         {
             ReasoningEffort = OptString(root, "reasoning_effort"),
+            Tools = ToolNames(root),
         };
     }
 
@@ -537,19 +602,54 @@ internal sealed class OpenAiWire : Wire
         w.WriteString("system_fingerprint", "fp_fake");
     }
 
-    public override string StreamStart(BlockKind first) => Chunk(w =>
+    public override string StreamStart(BlockKind first, FakeToolCall? tool = null) => Chunk(w =>
     {
         w.WriteString("role", "assistant");
         w.WriteString("content", "");
         w.WriteNull("refusal");
-    }, null);
+    }, null) + BlockStart(first, 0, null, tool);
 
-    /// <summary>OpenAI-compatible servers have no blocks: reasoning and text are fields of each chunk's delta.</summary>
-    public override string BlockStart(BlockKind kind, int index, string? redactedData = null) => "";
+    /// <summary>The tool call each block index is (OpenAI numbers the calls of an answer 0, 1…: its <c>index</c>).</summary>
+    private readonly Dictionary<int, int> _toolOrdinals = [];
+
+    /// <summary>
+    /// OpenAI-compatible servers have no blocks: reasoning and text are fields of each chunk's delta. A tool call opens
+    /// with a chunk carrying its id and name and empty arguments, as OpenAI's first <c>tool_calls</c> delta does.
+    /// </summary>
+    public override string BlockStart(BlockKind kind, int index, string? redactedData = null, FakeToolCall? tool = null)
+    {
+        if (kind != BlockKind.ToolUse || tool is null) return "";
+        _toolOrdinals[index] = tool.Ordinal;
+        return Chunk(w =>
+        {
+            w.WriteStartArray("tool_calls");
+            w.WriteStartObject();
+            w.WriteNumber("index", tool.Ordinal);
+            w.WriteString("id", tool.Id);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", tool.Name);
+            w.WriteString("arguments", "");
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }, null);
+    }
 
     public override string Delta(BlockKind kind, int index, string text) => Chunk(w =>
     {
-        if (kind == BlockKind.Thinking)
+        if (kind == BlockKind.ToolUse)
+        {
+            w.WriteStartArray("tool_calls");
+            w.WriteStartObject();
+            w.WriteNumber("index", _toolOrdinals.GetValueOrDefault(index));
+            w.WriteStartObject("function");
+            w.WriteString("arguments", text);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+        else if (kind == BlockKind.Thinking)
         {
             w.WriteNull("content");
             w.WriteString(ReasoningField == ReasoningField.Reasoning ? "reasoning" : "reasoning_content", text);

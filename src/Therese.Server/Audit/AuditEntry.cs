@@ -63,4 +63,7 @@ public static class AuditActions
     public const string DataExported = "data.exported";
     public const string DataDeleted = "data.deleted";
     public const string AuditExported = "audit.exported";
+    public const string ToolServerAdded = "tool_server.added";
+    public const string ToolServerRemoved = "tool_server.removed";
+    public const string ToolApprovalChanged = "tool.approval_changed";
 }
