@@ -151,7 +151,7 @@ describe('ToolsSection', () => {
 describe('definitionFromForm', () => {
   it('says in French what to fix', () => {
     expect(definitionFromForm(emptyServerForm)).toEqual({ error: 'Donnez un nom au serveur.' });
-    expect(definitionFromForm({ ...emptyServerForm, name: 'été' })).toMatchObject({ error: expect.stringContaining('lettres sans accent') });
+    expect(definitionFromForm({ ...emptyServerForm, name: 'Agenda' })).toMatchObject({ error: expect.stringContaining('lettres minuscules sans accent') });
     expect(definitionFromForm({ ...emptyServerForm, name: 'a' })).toEqual({ error: 'Indiquez la commande qui démarre le serveur.' });
     expect(definitionFromForm({ ...emptyServerForm, name: 'a', command: 'x', env: 'SANS_EGAL' })).toEqual({ error: 'Ligne « SANS_EGAL » : écrivez NOM=valeur.' });
     expect(definitionFromForm({ ...emptyServerForm, name: 'a', transport: 'http', url: 'javascript:alert(1)' })).toEqual({
