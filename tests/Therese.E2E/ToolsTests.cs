@@ -1,0 +1,184 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Therese.E2E.Infrastructure;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Therese.E2E;
+
+/// <summary>
+/// Tools as a person sees them: each step of the answer shown live, in its place; the approval card for a tool that
+/// acts (« Autoriser », « Refuser »), still there after a reload; the servers listed in « Réglages ». The server is
+/// the real one with the fake provider asking for tools, and the demo MCP server (tools/Therese.McpDemo) started by
+/// THÉRÈSE over stdio.
+/// </summary>
+public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper output)
+    : E2ETest<ToolsFixture>(fixture, output), IClassFixture<ToolsFixture>
+{
+    private ILocator Steps => LastAssistant.GetByTestId("tool-step");
+    private ILocator Card => LastAssistant.GetByTestId("tool-approval");
+
+    /// <summary>The fake model asks for one tool (by the name THÉRÈSE gives it: server__tool), then writes the text.</summary>
+    private static string AsksFor(string tool, object arguments, string text, string? thinking = null) =>
+        Fake.Message(thinking is null
+            ? new { tools = new object[] { new { name = $"mairie__{tool}", arguments } }, text, tps = 40 }
+            : new { tools = new object[] { new { name = $"mairie__{tool}", arguments } }, text, tps = 40, thinking } as object);
+
+    private static object Mail(string subject) =>
+        new { destinataire = "secretariat@mairie.example", objet = subject, corps = "Bonjour, pouvez-vous réserver la salle des fêtes ?" };
+
+    [GeneratedRegex(@"mairie › attendre\s*✓")]
+    private static partial Regex WaitedOk();
+
+    [Fact]
+    public Task A_tool_step_shows_while_it_runs_then_as_one_closed_line_in_order_with_the_reasoning_and_the_text() => RunAsync(async () =>
+    {
+        await OpenAsync();
+        // A read-only tool: no approval. It takes 3 s, long enough for anyone to see it run.
+        await SendAsync(AsksFor("attendre", new { secondes = 3 }, "J’ai vérifié : tout est prêt.", thinking: "Je dois d’abord attendre."));
+
+        var step = Steps.First;
+        await Expect(step).ToHaveAttributeAsync("data-state", "running");
+        await Expect(step).ToHaveTextAsync("THÉRÈSE utilise mairie › attendre…");
+
+        await Expect(LastContent.Last).ToContainTextAsync("J’ai vérifié : tout est prêt.");
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        await Expect(step).ToHaveAttributeAsync("data-state", "done");
+        var toggle = step.GetByTestId("tool-step-toggle");
+        await Expect(toggle).ToHaveTextAsync(WaitedOk());
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(step.GetByTestId("tool-step-details")).ToHaveCountAsync(0);
+
+        // In order: the reasoning, the step, then the answer's text.
+        var order = await LastAssistant.EvaluateAsync<string[]>(
+            "el => [...el.querySelectorAll('[data-testid=reasoning], [data-testid=tool-step], [data-testid=message-content]')].map(e => e.dataset.testid)");
+        Assert.Equal("reasoning", order[0]);
+        Assert.Equal("message-content", order[^1]);
+        Assert.Contains("tool-step", order);
+        Assert.True(Array.IndexOf(order, "tool-step") < Array.LastIndexOf(order, "message-content"));
+
+        await toggle.ClickAsync();
+        await Expect(step.GetByTestId("tool-step-arguments")).ToContainTextAsync("\"secondes\": 3");
+        await Expect(step.GetByTestId("tool-step-result")).ToContainTextAsync("attendu 3 secondes");
+
+        // A reload shows the same steps.
+        await Page.ReloadAsync();
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        await Expect(Steps.First.GetByTestId("tool-step-toggle")).ToHaveTextAsync(WaitedOk());
+    });
+
+    [Fact]
+    public Task The_approval_card_says_what_the_tool_will_do_takes_the_focus_and_Autoriser_runs_it() => RunAsync(async () =>
+    {
+        await OpenAsync();
+        var subject = $"Salle des fêtes {Guid.NewGuid():N}";
+        await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "Le courriel est parti au secrétariat."));
+
+        await Expect(Card).ToBeVisibleAsync();
+        await Expect(Card.GetByTestId("tool-approval-title")).ToHaveTextAsync("THÉRÈSE demande l’autorisation d’utiliser mairie › envoyer_courriel.");
+        await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync("secretariat@mairie.example");
+        await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync(subject);
+        await Expect(Card).ToBeFocusedAsync();
+        await Expect(Page.GetByTestId("live-announcer")).ToHaveTextAsync("THÉRÈSE demande l’autorisation d’utiliser mairie › envoyer_courriel.");
+        // The answer waits for the person: nothing was sent, no text yet.
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
+        Assert.DoesNotContain(subject, Fixture.Outbox());
+
+        await Card.GetByRole(AriaRole.Button, new() { Name = "Autoriser" }).ClickAsync();
+        await Expect(Card).ToHaveCountAsync(0);
+        await Expect(LastContent.Last).ToContainTextAsync("Le courriel est parti au secrétariat.");
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        var step = Steps.First;
+        await Expect(step).ToHaveAttributeAsync("data-state", "done");
+        await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✓");
+        await step.GetByTestId("tool-step-toggle").ClickAsync();
+        await Expect(step.GetByTestId("tool-step-result")).ToContainTextAsync($"Courriel « {subject} » enregistré pour secretariat@mairie.example.");
+        Assert.Contains(subject, Fixture.Outbox());
+    });
+
+    [Fact]
+    public Task Refuser_does_not_run_the_tool_and_the_answer_goes_on_without_it() => RunAsync(async () =>
+    {
+        await OpenAsync();
+        var subject = $"Refusé {Guid.NewGuid():N}";
+        await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "Entendu, je n’envoie rien."));
+
+        await Expect(Card).ToBeVisibleAsync();
+        await Card.GetByRole(AriaRole.Button, new() { Name = "Refuser" }).ClickAsync();
+        await Expect(Card).ToHaveCountAsync(0);
+        await Expect(LastContent.Last).ToContainTextAsync("Entendu, je n’envoie rien.");
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        var step = Steps.First;
+        await Expect(step).ToHaveAttributeAsync("data-state", "refused");
+        await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✗");
+        await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("(refusé)");
+        Assert.DoesNotContain(subject, Fixture.Outbox());
+    });
+
+    [Fact]
+    public Task The_approval_card_is_still_there_after_a_reload_and_can_be_decided_then() => RunAsync(async () =>
+    {
+        await OpenAsync();
+        var subject = $"Après rechargement {Guid.NewGuid():N}";
+        await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "C’est envoyé, même après le rechargement."));
+        await Expect(Card).ToBeVisibleAsync();
+        // The conversation has its address once the answer started.
+        await Expect(Page).ToHaveURLAsync(new Regex("/c/"));
+
+        await Page.ReloadAsync();
+        await Expect(Card).ToBeVisibleAsync();
+        await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync(subject);
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
+        Assert.DoesNotContain(subject, Fixture.Outbox());
+
+        await Card.GetByRole(AriaRole.Button, new() { Name = "Autoriser" }).ClickAsync();
+        await Expect(Card).ToHaveCountAsync(0);
+        await Expect(LastContent.Last).ToContainTextAsync("C’est envoyé, même après le rechargement.");
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        Assert.Contains(subject, Fixture.Outbox());
+    });
+
+    [Fact]
+    public Task Reglages_lists_the_configured_server_read_only_with_its_tools() => RunAsync(async () =>
+    {
+        await Page.GotoAsync("/settings");
+        var server = Page.GetByTestId("tool-server").Filter(new() { Has = Page.GetByRole(AriaRole.Heading, new() { Name = "mairie" }) });
+        await Expect(server.GetByTestId("tool-server-state")).ToHaveTextAsync("Connecté");
+        await Expect(server.GetByTestId("tool-server-locked")).ToContainTextAsync("Défini par la configuration");
+        await Expect(server.GetByTestId("tool-server-remove")).ToHaveCountAsync(0);
+        var mail = server.GetByTestId("tool-item").Filter(new() { HasText = "envoyer_courriel" });
+        await Expect(mail.GetByTestId("tool-approval-badge")).ToHaveTextAsync("Demande une autorisation");
+        var today = server.GetByTestId("tool-item").Filter(new() { HasText = "date_du_jour" });
+        await Expect(today.GetByTestId("tool-approval-badge")).ToHaveTextAsync("Lecture seule");
+        await Expect(Page.GetByTestId("tools-local-model")).ToHaveCountAsync(0);
+    });
+}
+
+/// <summary>THÉRÈSE with the demo MCP server (its test tools too) configured as « mairie », started over stdio.</summary>
+public sealed class ToolsFixture : E2EFixture
+{
+    private readonly string _outbox = Path.Combine(Path.GetTempPath(), "therese-tests", $"outbox-{Guid.NewGuid():N}.jsonl");
+
+    /// <summary>What the demo's « envoyer_courriel » recorded (nothing is ever sent).</summary>
+    public string Outbox() => File.Exists(_outbox) ? File.ReadAllText(_outbox) : "";
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Therese:Mcp:Servers:mairie:Command"] = "dotnet",
+        ["Therese:Mcp:Servers:mairie:Args:0"] = McpDemoDll(),
+        ["Therese:Mcp:Servers:mairie:Args:1"] = "--test-tools",
+        ["Therese:Mcp:Servers:mairie:Env:THERESE_MCP_DEMO_OUTBOX"] = _outbox,
+    };
+
+    /// <summary>The demo server, built beside these tests (same configuration) by the project reference.</summary>
+    private static string McpDemoDll()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (output.Name, output.Parent!.Name);
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "THERESE.slnx"))) root = root.Parent;
+        if (root is null) throw new InvalidOperationException("THERESE.slnx not found above " + AppContext.BaseDirectory);
+        var dll = Path.Combine(root.FullName, "tools", "Therese.McpDemo", "bin", configuration, framework, "Therese.McpDemo.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build tools/Therese.McpDemo first (the E2E project references it).", dll);
+    }
+}
