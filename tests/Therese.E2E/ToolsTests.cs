@@ -152,6 +152,45 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Expect(today.GetByTestId("tool-approval-badge")).ToHaveTextAsync("Lecture seule");
         await Expect(Page.GetByTestId("tools-local-model")).ToHaveCountAsync(0);
     });
+
+    [Fact]
+    public Task Reglages_adds_a_program_tests_it_and_removes_it() => RunAsync(async () =>
+    {
+        await Page.GotoAsync("/settings");
+        var form = Page.GetByTestId("tool-server-add");
+        await form.GetByTestId("tool-server-name").FillAsync("essai");
+        await form.GetByTestId("tool-server-command").FillAsync("dotnet");
+        await form.GetByTestId("tool-server-args").FillAsync(ToolsFixture.McpDemoDll());
+        await form.GetByTestId("tool-server-submit").ClickAsync();
+
+        var server = Page.GetByTestId("tool-server").Filter(new() { Has = Page.GetByRole(AriaRole.Heading, new() { Name = "essai" }) });
+        await Expect(server).ToBeVisibleAsync();
+        await Expect(server.GetByTestId("tool-server-locked")).ToHaveCountAsync(0);
+        await server.GetByTestId("tool-server-test").ClickAsync();
+        await Expect(server.GetByTestId("tool-server-state")).ToHaveTextAsync("Connecté");
+        await Expect(server.GetByTestId("tool-item").Filter(new() { HasText = "chercher_documents" })).ToBeVisibleAsync();
+
+        // Still there after a reload: it was saved.
+        await Page.ReloadAsync();
+        await Expect(server).ToBeVisibleAsync();
+        await server.GetByTestId("tool-server-remove").ClickAsync();
+        await Expect(server).ToHaveCountAsync(0);
+        await Page.ReloadAsync();
+        await Expect(Page.GetByTestId("tool-server").Filter(new() { Has = Page.GetByRole(AriaRole.Heading, new() { Name = "mairie" }) })).ToBeVisibleAsync();
+        await Expect(server).ToHaveCountAsync(0);
+    });
+
+    [Fact]
+    public Task A_bad_server_definition_gets_a_French_sentence() => RunAsync(async () =>
+    {
+        await Page.GotoAsync("/settings");
+        var form = Page.GetByTestId("tool-server-add");
+        await form.GetByTestId("tool-server-name").FillAsync("mairie");
+        await form.GetByTestId("tool-server-command").FillAsync("dotnet");
+        await form.GetByTestId("tool-server-submit").ClickAsync();
+        // « mairie » comes from the configuration: the server refuses to replace it, and says so.
+        await Expect(form.GetByTestId("tool-server-add-error")).ToContainTextAsync("est défini par la configuration de THÉRÈSE");
+    });
 }
 
 /// <summary>THÉRÈSE with the demo MCP server (its test tools too) configured as « mairie », started over stdio.</summary>
@@ -171,7 +210,7 @@ public sealed class ToolsFixture : E2EFixture
     };
 
     /// <summary>The demo server, built beside these tests (same configuration) by the project reference.</summary>
-    private static string McpDemoDll()
+    public static string McpDemoDll()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var (framework, configuration) = (output.Name, output.Parent!.Name);
