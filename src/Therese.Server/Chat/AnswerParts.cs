@@ -65,6 +65,24 @@ public sealed class AnswerParts
             case ReasoningEndEvent end:
                 if (Reasoning) _parts[^1].DurationMs = end.DurationMs;
                 break;
+            case ToolCallEvent call:
+                _parts.Add(new Part(new ToolPart(call.CallId, call.Server, call.Name, call.Arguments, ToolStates.Running), false));
+                break;
+            case ToolApprovalEvent approval:
+                UpdateTool(approval.CallId, t => t with { State = ToolStates.AwaitingApproval });
+                break;
+            case ToolDecisionEvent decision:
+                UpdateTool(decision.CallId, t => t with { State = decision.Approved ? ToolStates.Running : ToolStates.Refused });
+                break;
+            case ToolResultEvent result:
+                UpdateTool(result.CallId, t => t with
+                {
+                    State = t.State == ToolStates.Refused ? ToolStates.Refused : result.Ok ? ToolStates.Done : ToolStates.Failed,
+                    Ok = result.Ok,
+                    Summary = result.Summary,
+                    Result = result.Result,
+                });
+                break;
             case TextWasReasoningEvent moved:
                 if (_parts.Count > 0 && _parts[^1] is { Done: null, Reasoning: false } shown)
                 {
@@ -73,6 +91,20 @@ public sealed class AnswerParts
                 }
                 break;
         }
+    }
+
+    private void UpdateTool(string callId, Func<ToolPart, ToolPart> change)
+    {
+        var i = _parts.FindLastIndex(p => p.Done is ToolPart t && t.CallId == callId);
+        if (i >= 0) _parts[i].Done = change((ToolPart)_parts[i].Done!);
+    }
+
+    /// <summary>The answer ended before its tool calls did (Stop, a failure): the running and waiting ones were cancelled.</summary>
+    public void CancelPendingTools()
+    {
+        foreach (var part in _parts)
+            if (part.Done is ToolPart { State: ToolStates.Running or ToolStates.AwaitingApproval } pending)
+                part.Done = pending with { State = ToolStates.Cancelled };
     }
 
     /// <summary>The provider's signature (or redacted data) of the reasoning block just written.</summary>

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Therese.Server.Llm;
+using Therese.Server.Tools;
 using Therese.Server.Llm.Local;
 using Therese.Server.Llm.Reasoning;
 using Therese.Server.Conversations;
@@ -197,46 +200,87 @@ public sealed class AnswerRun : IDisposable
         Exception? failure = null;
         ChatFinishReason? finish = null;
         Usage? usage = null;
+        Usage? earlier = null;
         Task saved = Task.CompletedTask;
         Task? beginning = null;
         using var idle = _clock.CreateTimer(static s => ((AnswerRun)s!).Stop(StopCause.Idle), this, _idleTimeout, Timeout.InfiniteTimeSpan);
         _measure = Metrics?.Begin(_clock, _turn.Model.Name, _turn.Model.Settings.Model);
+        var tools = _turn.Tools is { Offered.Count: > 0 } offered ? offered : null;
         try
         {
             var options = _turn.Options ?? new ChatOptions { MaxOutputTokens = _turn.Model.Settings.MaxTokens };
-            await using var updates = _turn.Model.Client!.GetStreamingResponseAsync(_turn.History, options, _cancel.Token).GetAsyncEnumerator(_cancel.Token);
-
-            // Send the request first; the rows are written while the model thinks, a moment later, so that writing
-            // never competes with a first token that comes at once (on two cores, a write next to it costs it a millisecond).
-            var next = updates.MoveNextAsync();
-            beginning = BeginSoonAsync();
-            while (await next)
+            if (tools is not null)
             {
-                idle.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
-                var update = updates.Current;
-                finish = update.FinishReason ?? finish;
-                foreach (var content in update.Contents)
+                options = options.Clone();
+                options.Tools = [.. tools.Offered.Select(t => t.Declaration)];
+            }
+            var history = _turn.History.ToList();
+            // Each round sends the conversation so far: the model answers, or asks for tools whose results go back to it.
+            for (var round = 0; ; round++)
+            {
+                var calls = new List<FunctionCallContent>();
+                var said = new List<ChatResponseUpdate>();
+                Usage? roundUsage = null;
+                await using var updates = _turn.Model.Client!.GetStreamingResponseAsync(history, options, _cancel.Token).GetAsyncEnumerator(_cancel.Token);
+
+                // Send the request first; the rows are written while the model thinks, a moment later, so that writing
+                // never competes with a first token that comes at once (on two cores, a write next to it costs it a millisecond).
+                var next = updates.MoveNextAsync();
+                beginning ??= BeginSoonAsync();
+                finish = null;
+                while (await next)
                 {
-                    switch (content)
+                    idle.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
+                    var update = updates.Current;
+                    finish = update.FinishReason ?? finish;
+                    if (tools is not null) said.Add(update);
+                    foreach (var content in update.Contents)
                     {
-                        case TextContent text when text.Text.Length > 0:
-                            Write(text.Text);
-                            break;
-                        case TextReasoningContent reasoning:
-                            Think(reasoning);
-                            break;
-                        case TextWasReasoningContent:
-                            if (_parts.Writing) Append(new TextWasReasoningEvent(Elapsed(_textSince)));
-                            break;
-                        case UsageContent u:
-                            usage = new Usage((int)(u.Details.InputTokenCount ?? usage?.InputTokens ?? 0), (int)(u.Details.OutputTokenCount ?? usage?.OutputTokens ?? 0));
-                            break;
-                        case ModelLoadingContent:
-                            Log.Append(new LoadingEvent());
-                            break;
+                        switch (content)
+                        {
+                            case FunctionCallContent call:
+                                calls.Add(call);
+                                break;
+                            case TextContent text when text.Text.Length > 0:
+                                Write(text.Text);
+                                break;
+                            case TextReasoningContent reasoning:
+                                Think(reasoning);
+                                break;
+                            case TextWasReasoningContent:
+                                if (_parts.Writing) Append(new TextWasReasoningEvent(Elapsed(_textSince)));
+                                break;
+                            case UsageContent u:
+                                roundUsage = new Usage((int)(u.Details.InputTokenCount ?? roundUsage?.InputTokens ?? 0),
+                                    (int)(u.Details.OutputTokenCount ?? roundUsage?.OutputTokens ?? 0));
+                                // Each round is billed: the answer's usage is all of them.
+                                usage = earlier is null ? roundUsage
+                                    : new Usage(earlier.InputTokens + roundUsage.InputTokens, earlier.OutputTokens + roundUsage.OutputTokens);
+                                break;
+                            case ModelLoadingContent:
+                                Log.Append(new LoadingEvent());
+                                break;
+                        }
                     }
+                    next = updates.MoveNextAsync();
                 }
-                next = updates.MoveNextAsync();
+                if (tools is null || calls.Count == 0) break;
+                earlier = usage;
+                // The tools run on the person's time (an approval can wait): no idle timeout until the model is asked again.
+                idle.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                await beginning!;
+                var results = new List<AIContent>();
+                foreach (var call in calls)
+                    results.Add(round < McpOptions.MaxRounds
+                        ? await RunToolAsync(call, tools)
+                        : Refuse(call, tools, $"THÉRÈSE s’arrête après {McpOptions.MaxRounds} séries d’appels d’outils pour une même réponse."));
+                if (round >= McpOptions.MaxRounds) break;
+                // What the model said this round goes back as it was (Claude's signed thinking included), then the results.
+                var response = said.ToChatResponse();
+                history.Add(new ChatMessage(ChatRole.Assistant,
+                    [.. response.Messages.SelectMany(m => m.Contents).Where(c => c is TextContent or TextReasoningContent or FunctionCallContent)]));
+                history.Add(new ChatMessage(ChatRole.Tool, results));
+                idle.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
             }
             saved = beginning;
             await saved;
@@ -248,6 +292,8 @@ public sealed class AnswerRun : IDisposable
         }
         // Stopped, failed or done while thinking: the reasoning so far is kept, with how long it took.
         if (_parts.Reasoning) EndReasoning();
+        _parts.CancelPendingTools();
+        foreach (var wait in _waits.Values) wait.TrySetCanceled();
 
         var outcome = AnswerOutcome.Classify((StopCause)Volatile.Read(ref _cause), failure, saved.IsFaulted, finish, usage);
         if (_turn.SendsImages) outcome = outcome.ExplainImages(_turn.Model.Settings.Model);
@@ -288,6 +334,80 @@ public sealed class AnswerRun : IDisposable
         }
         Log.Append(outcome.Event);
         return outcome;
+    }
+
+    // The tool calls of this answer (any thread may ask), and those waiting for the person's decision.
+    private readonly ConcurrentDictionary<string, bool> _calls = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _waits = new();
+
+    public enum Decision
+    {
+        Decided,
+        NotWaiting,
+        Unknown,
+    }
+
+    /// <summary>The person allows or refuses a call that waits for them.</summary>
+    public Decision Decide(string callId, bool approve)
+    {
+        if (_waits.TryRemove(callId, out var wait) && wait.TrySetResult(approve)) return Decision.Decided;
+        return _calls.ContainsKey(callId) ? Decision.NotWaiting : Decision.Unknown;
+    }
+
+    /// <summary>
+    /// One tool call: shown, maybe approved by the person, run, and its result shown and returned for the model. What goes
+    /// wrong with the tool (unknown, refused, down, too slow) is a result the model is told, not a failure of the answer.
+    /// </summary>
+    private async Task<AIContent> RunToolAsync(FunctionCallContent call, AnswerTools tools)
+    {
+        var tool = tools.Find(call.Name);
+        if (tool is null) return Refuse(call, tools, $"L’outil « {call.Name} » n’existe pas.");
+        if (call.Exception is not null) return Refuse(call, tools, "Les arguments de l’appel ne sont pas un JSON valide.");
+        Called(call, tool);
+        if (tool.NeedsApproval)
+        {
+            var wait = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waits[call.CallId] = wait;
+            Append(new ToolApprovalEvent(call.CallId, tool.Description));
+            // Saved now: a reload shows the waiting call, whoever reads the conversation.
+            await _store.CheckpointAsync(_turn.AssistantId, _parts.Build());
+            _lastCheckpoint = _clock.GetTimestamp();
+            var approved = await wait.Task.WaitAsync(_cancel.Token);
+            Append(new ToolDecisionEvent(call.CallId, approved));
+            if (!approved)
+                return Result(call, new ToolCallResult(false, "Refusé par la personne.",
+                    "La personne a refusé cet appel d’outil. Réponds sans cet outil."));
+        }
+        return Result(call, await tools.Servers.CallAsync(tool, call.Arguments, _cancel.Token));
+    }
+
+    private void Called(FunctionCallContent call, OfferedTool? tool)
+    {
+        if (_parts.Reasoning) EndReasoning();
+        _calls[call.CallId] = true;
+        Append(new ToolCallEvent(call.CallId, tool?.Server ?? "", tool?.Name ?? call.Name,
+            JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions)));
+    }
+
+    /// <summary>A call that is not run: shown, and failed with the reason, which the model is told.</summary>
+    private FunctionResultContent Refuse(FunctionCallContent call, AnswerTools tools, string reason)
+    {
+        Called(call, tools.Find(call.Name));
+        return Result(call, ToolServers.Failed(reason));
+    }
+
+    /// <summary>Shows the result (cut at 20,000 characters) and gives it to the model, told when it was cut or failed.</summary>
+    private FunctionResultContent Result(FunctionCallContent call, ToolCallResult result)
+    {
+        var text = result.Text;
+        var forModel = text;
+        if (text.Length > McpOptions.MaxResultChars)
+        {
+            text = text[..McpOptions.MaxResultChars];
+            forModel = text + $"\n\n[Résultat tronqué par THÉRÈSE : {McpOptions.MaxResultChars} caractères sur {result.Text.Length}.]";
+        }
+        Append(new ToolResultEvent(call.CallId, result.Ok, result.Summary, text));
+        return new FunctionResultContent(call.CallId, result.Ok ? forModel : "Erreur : " + forModel);
     }
 
     /// <summary>Answer text: it ends the reasoning in progress, if any.</summary>

@@ -22,6 +22,8 @@ public static class ChatApi
             .RequireRateLimiting(AccountsExtensions.MessagesPolicy);
         chat.MapGet("/stream/{messageId}", Follow).WithName("FollowAnswer")
             .WithSummary("Streams an answer's events after Last-Event-ID (or ?after=N), then the live rest.");
+        chat.MapPost("/stream/{messageId}/tools/{callId}", DecideTool).WithName("DecideToolCall")
+            .WithSummary("Allows or refuses a tool call that waits for the person.");
         chat.MapPost("/stream/{messageId}/stop", Stop).WithName("StopAnswer").WithSummary("Stops an answer and saves its partial text.");
         chat.MapPost("/message", Message).WithName("SendMessage").WithSummary("Answers a message in one piece.")
             .RequireRateLimiting(AccountsExtensions.MessagesPolicy);
@@ -79,6 +81,34 @@ public static class ChatApi
         // Stopping an answer that has already ended is harmless.
         return saved is null ? UnknownAnswer : TypedResults.Ok(new StopAnswer(messageId, saved.Status));
     }
+
+    public sealed record ToolDecision(bool? Approve);
+
+    private static async Task<IResult> DecideTool(string messageId, string callId, HttpRequest http, [AsParameters] ChatServices s, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<ToolDecision>(http, s.Json.Value.SerializerOptions);
+        if (body is null) return problem!;
+        if (body.Approve is not { } approve) return Problems.BadRequest("invalid_request", "Le champ « approve » (true ou false) est obligatoire.");
+        if (!await s.OwnsAnswerAsync(messageId, ct)) return UnknownAnswer;
+        if (s.Registry.TryGet(messageId, out var run))
+        {
+            return run.Decide(callId, approve) switch
+            {
+                AnswerRun.Decision.Decided => TypedResults.NoContent(),
+                AnswerRun.Decision.NotWaiting => ToolNotWaiting,
+                _ => UnknownToolCall,
+            };
+        }
+        // Ended (or written elsewhere): a call it made was decided, or cancelled with it.
+        var saved = await s.Store.FindAnswerAsync(messageId, ct);
+        if (saved is null) return UnknownAnswer;
+        return saved.AllParts().OfType<ToolPart>().Any(t => t.CallId == callId) ? ToolNotWaiting : UnknownToolCall;
+    }
+
+    private static readonly IResult ToolNotWaiting = Problems.Create(StatusCodes.Status409Conflict, "tool_not_waiting",
+        "Cet appel d’outil n’attend plus de décision : il a déjà été autorisé, refusé ou annulé.");
+
+    private static readonly IResult UnknownToolCall = Problems.NotFound("Cet appel d’outil n’existe pas.");
 
     private static readonly IResult UnknownAnswer = Problems.NotFound("Cette réponse n’existe pas ou a été supprimée.");
 

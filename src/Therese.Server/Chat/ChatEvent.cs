@@ -14,6 +14,10 @@ namespace Therese.Server.Chat;
 [JsonDerivedType(typeof(ReasoningEvent), "reasoning")]
 [JsonDerivedType(typeof(ReasoningEndEvent), "reasoning_end")]
 [JsonDerivedType(typeof(TextWasReasoningEvent), "text_was_reasoning")]
+[JsonDerivedType(typeof(ToolCallEvent), "tool_call")]
+[JsonDerivedType(typeof(ToolApprovalEvent), "tool_approval")]
+[JsonDerivedType(typeof(ToolDecisionEvent), "tool_decision")]
+[JsonDerivedType(typeof(ToolResultEvent), "tool_result")]
 [JsonDerivedType(typeof(PingEvent), "ping")]
 [JsonDerivedType(typeof(LoadingEvent), "loading")]
 [JsonDerivedType(typeof(DoneEvent), "done")]
@@ -74,6 +78,21 @@ public sealed record ReasoningEndEvent(long DurationMs) : SilentEvent;
 /// <c>&lt;/think&gt;</c> came, whose opening tag was in the prompt. That text becomes a reasoning part, ended.
 /// </summary>
 public sealed record TextWasReasoningEvent(long DurationMs) : SilentEvent;
+
+/// <summary>The model asked for a tool (<paramref name="Server"/> is empty when no server has it); the step runs.</summary>
+public sealed record ToolCallEvent(string CallId, string Server, string Name, System.Text.Json.JsonElement Arguments) : SilentEvent;
+
+/// <summary>The call waits for the person: what the tool does (its MCP description, may be empty). The answer pauses.</summary>
+public sealed record ToolApprovalEvent(string CallId, string Description) : SilentEvent;
+
+/// <summary>The person decided the waiting call (from any tab).</summary>
+public sealed record ToolDecisionEvent(string CallId, bool Approved) : SilentEvent;
+
+/// <summary>
+/// The tool answered (or failed, was refused, timed out, did not exist, its server was down: then <paramref name="Ok"/> is
+/// false and <paramref name="Summary"/> a French reason). <paramref name="Result"/> is the whole result, cut at 20,000 characters.
+/// </summary>
+public sealed record ToolResultEvent(string CallId, bool Ok, string Summary, string Result) : SilentEvent;
 
 /// <summary>Keeps proxies and the browser from closing a quiet stream. Never logged, never numbered.</summary>
 public sealed record PingEvent : SilentEvent

@@ -36,6 +36,9 @@ public sealed record ChatTurn
     /// <summary>The request carries images (attachments): a refusal of them is explained as « this model does not read images ».</summary>
     public bool SendsImages { get; init; }
 
+    /// <summary>The MCP tools the model may call during this answer; null when none (or the local model, which cannot).</summary>
+    public Tools.AnswerTools? Tools { get; init; }
+
     /// <summary>What is asked of the model (longest answer, reasoning); null: the model's settings' longest answer alone.</summary>
     public ChatOptions? Options { get; init; }
 

@@ -10,8 +10,13 @@ using Therese.Server.Storage;
 namespace Therese.Server.Chat;
 
 /// <summary>Reads the conversation and applies the rules of send, regenerate and continue. Writes nothing.</summary>
-public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider clock, AttachmentStore attachments, ModelContexts contexts)
+public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider clock, AttachmentStore attachments, ModelContexts contexts,
+    Tools.ToolServers toolServers)
 {
+    /// <summary>The MCP tools the model may call; none for the local model (LLamaSharp has no function calling).</summary>
+    private Tools.AnswerTools? ToolsFor(ActiveModel model) =>
+        Tools.ToolsApi.SupportsTools(model) && toolServers.Offer() is { Count: > 0 } offered ? new Tools.AnswerTools(offered, toolServers) : null;
+
     /// <param name="ownerId">Team mode: only this person's conversations exist for them; null in personal mode.</param>
     public async Task<(ChatTurn? Turn, TurnRefusal? Refusal)> PlanAsync(ChatRequest request, ActiveModel model, string? ownerId, CancellationToken ct)
     {
@@ -61,6 +66,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     ReplacesId = last.Id,
                     History = History(model, shown[..^1], before),
                     Options = AnswerOptions.For(model.Settings),
+                    Tools = ToolsFor(model),
                     SendsImages = before.SendsImages,
                 }, null);
 
@@ -80,6 +86,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     ExistingParts = existing,
                     History = [.. History(model, shown[..^1], carried), new ChatMessage(ChatRole.Assistant, MessageParts.TextOf(existing))],
                     Options = AnswerOptions.For(model.Settings, continuing: true),
+                    Tools = ToolsFor(model),
                     SendsImages = carried.SendsImages,
                 }, null);
 
@@ -106,6 +113,7 @@ public sealed class TurnPlanner(IDbContextFactory<ThereseDb> dbs, TimeProvider c
                     AssistantId = Ids.New(),
                     History = [.. History(model, shown, files), UserMessage(user, files)],
                     Options = AnswerOptions.For(model.Settings),
+                    Tools = ToolsFor(model),
                     SendsImages = files.SendsImages,
                 }, null);
         }

@@ -12,6 +12,7 @@ namespace Therese.Server.Conversations;
 [JsonDerivedType(typeof(TextPart), "text")]
 [JsonDerivedType(typeof(ReasoningPart), "reasoning")]
 [JsonDerivedType(typeof(AttachmentPart), "attachment")]
+[JsonDerivedType(typeof(ToolPart), "tool")]
 public abstract record MessagePart;
 
 public sealed record TextPart(string Text) : MessagePart;
@@ -39,6 +40,27 @@ public sealed record AttachmentPart(string Id, string Name, string MediaType, lo
     /// <summary>What the model could not get of it when the message was sent, in French (« tronqué à la page 42 »).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Warning { get; init; }
+}
+
+/// <summary>
+/// One tool step of an answer: the model asked an MCP server's tool, maybe the person decided, and the tool answered.
+/// Its arguments and result are the tool's, hostile text like the model's.
+/// </summary>
+/// <param name="State">One of <see cref="ToolStates"/>.</param>
+/// <param name="Ok">Whether the tool answered without error; null until it has.</param>
+/// <param name="Summary">The first 200 characters of the result, or a French reason when it failed.</param>
+/// <param name="Result">The whole result as plain text (cut at 20,000 characters); null until done.</param>
+public sealed record ToolPart(string CallId, string Server, string Name, System.Text.Json.JsonElement Arguments, string State,
+    bool? Ok = null, string? Summary = null, string? Result = null) : MessagePart;
+
+public static class ToolStates
+{
+    public const string Running = "running";
+    public const string AwaitingApproval = "awaiting_approval";
+    public const string Done = "done";
+    public const string Failed = "failed";
+    public const string Refused = "refused";
+    public const string Cancelled = "cancelled";
 }
 
 /// <param name="Provider">The provider that wrote the reasoning (<c>anthropic</c>, <c>openai</c>, <c>local</c>).</param>
