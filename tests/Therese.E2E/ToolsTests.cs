@@ -24,6 +24,13 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
             ? new { tools = new object[] { new { name = $"mairie__{tool}", arguments } }, text, tps = 40 }
             : new { tools = new object[] { new { name = $"mairie__{tool}", arguments } }, text, tps = 40, thinking } as object);
 
+    /// <summary>A subject unique to the test, and its mark as the outbox records it (JSON escapes the accents).</summary>
+    private static (string Subject, string Mark) Subject(string words)
+    {
+        var mark = Guid.NewGuid().ToString("N");
+        return ($"{words} {mark}", mark);
+    }
+
     private static object Mail(string subject) =>
         new { destinataire = "secretariat@mairie.example", objet = subject, corps = "Bonjour, pouvez-vous réserver la salle des fêtes ?" };
 
@@ -71,7 +78,7 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
     public Task The_approval_card_says_what_the_tool_will_do_takes_the_focus_and_Autoriser_runs_it() => RunAsync(async () =>
     {
         await OpenAsync();
-        var subject = $"Salle des fêtes {Guid.NewGuid():N}";
+        var (subject, mark) = Subject("Salle des fêtes");
         await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "Le courriel est parti au secrétariat."));
 
         await Expect(Card).ToBeVisibleAsync();
@@ -82,7 +89,7 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Expect(Page.GetByTestId("live-announcer")).ToHaveTextAsync("THÉRÈSE demande l’autorisation d’utiliser mairie › envoyer_courriel.");
         // The answer waits for the person: nothing was sent, no text yet.
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
-        Assert.DoesNotContain(subject, Fixture.Outbox());
+        Assert.DoesNotContain(mark, Fixture.Outbox());
 
         await Card.GetByRole(AriaRole.Button, new() { Name = "Autoriser" }).ClickAsync();
         await Expect(Card).ToHaveCountAsync(0);
@@ -93,14 +100,14 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✓");
         await step.GetByTestId("tool-step-toggle").ClickAsync();
         await Expect(step.GetByTestId("tool-step-result")).ToContainTextAsync($"Courriel « {subject} » enregistré pour secretariat@mairie.example.");
-        Assert.Contains(subject, Fixture.Outbox());
+        Assert.Contains(mark, Fixture.Outbox());
     });
 
     [Fact]
     public Task Refuser_does_not_run_the_tool_and_the_answer_goes_on_without_it() => RunAsync(async () =>
     {
         await OpenAsync();
-        var subject = $"Refusé {Guid.NewGuid():N}";
+        var (subject, mark) = Subject("Refusé");
         await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "Entendu, je n’envoie rien."));
 
         await Expect(Card).ToBeVisibleAsync();
@@ -112,14 +119,14 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Expect(step).ToHaveAttributeAsync("data-state", "refused");
         await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✗");
         await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("(refusé)");
-        Assert.DoesNotContain(subject, Fixture.Outbox());
+        Assert.DoesNotContain(mark, Fixture.Outbox());
     });
 
     [Fact]
     public Task The_approval_card_is_still_there_after_a_reload_and_can_be_decided_then() => RunAsync(async () =>
     {
         await OpenAsync();
-        var subject = $"Après rechargement {Guid.NewGuid():N}";
+        var (subject, mark) = Subject("Après rechargement");
         await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "C’est envoyé, même après le rechargement."));
         await Expect(Card).ToBeVisibleAsync();
         // The conversation has its address once the answer started.
@@ -129,13 +136,13 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Expect(Card).ToBeVisibleAsync();
         await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync(subject);
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
-        Assert.DoesNotContain(subject, Fixture.Outbox());
+        Assert.DoesNotContain(mark, Fixture.Outbox());
 
         await Card.GetByRole(AriaRole.Button, new() { Name = "Autoriser" }).ClickAsync();
         await Expect(Card).ToHaveCountAsync(0);
         await Expect(LastContent.Last).ToContainTextAsync("C’est envoyé, même après le rechargement.");
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
-        Assert.Contains(subject, Fixture.Outbox());
+        Assert.Contains(mark, Fixture.Outbox());
     });
 
     [Fact]
