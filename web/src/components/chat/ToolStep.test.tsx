@@ -52,6 +52,14 @@ describe('ToolStep', () => {
     expect(links[0]).toHaveAttribute('rel', 'noopener noreferrer nofollow');
   });
 
+  it('marks a live result known only by its first 200 characters as cut', async () => {
+    const { rerender } = render(<ToolStep messageId="m" tool={tool({ state: 'done', ok: true, summary: 'a'.repeat(200) })} />);
+    await userEvent.click(screen.getByTestId('tool-step-toggle'));
+    expect(screen.getByTestId('tool-step-result').textContent).toBe(`${'a'.repeat(200)}…`);
+    rerender(<ToolStep messageId="m" tool={tool({ state: 'done', ok: true, summary: 'a'.repeat(200), result: 'a'.repeat(300) })} />);
+    expect(screen.getByTestId('tool-step-result').textContent).toBe('a'.repeat(300));
+  });
+
   it('shows a failed, refused or cancelled call with ✗ and says so in French', async () => {
     const { rerender } = render(<ToolStep messageId="m" tool={tool({ state: 'failed', ok: false, summary: 'Le serveur agenda ne répond pas.' })} />);
     expect(screen.getByTestId('tool-step-toggle')).toHaveTextContent('agenda › prochains_rendez_vous✗');

@@ -6,6 +6,9 @@ import { setReasoningOpen, useReasoningOpen } from '../../stores/reasoningView';
 /** The arguments as the model sent them, indented JSON (shown as text, never interpreted). */
 export const argumentsText = (args: Record<string, unknown>) => JSON.stringify(args, null, 2);
 
+/** The stream's `summary` is the result's first 200 characters. */
+const SUMMARY_CHARS = 200;
+
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'«»]+[^\s<>"'«».,;:!?)\]]/gi;
 
 /**
@@ -74,7 +77,8 @@ function FinishedStep({ messageId, tool }: { messageId: string; tool: ToolPart }
   const id = useId();
   const ok = tool.state === 'done';
   const word = outcome[tool.state];
-  const result = tool.result ?? tool.summary;
+  // Live, only the first 200 characters are known; the whole result comes with the saved answer.
+  const result = tool.result ?? (tool.summary !== null && tool.summary.length >= SUMMARY_CHARS ? `${tool.summary}…` : tool.summary);
   return (
     <section data-testid="tool-step" data-state={tool.state} className="mb-3 text-sm text-text-muted">
       <button

@@ -159,3 +159,13 @@ describe('definitionFromForm', () => {
     });
   });
 });
+
+describe('ToolsSection badges', () => {
+  it('says « Sans autorisation » for a tool that acts but was set not to ask', async () => {
+    const tools = [{ name: 'envoyer_courriel', description: '', needs_approval: false, read_only: false, approval_override: false }];
+    serve({ servers: [{ ...agenda, tools }], provider_supports_tools: true });
+    render(<ToolsSection readOnly={false} />);
+    expect(await screen.findByTestId('tool-approval-badge')).toHaveTextContent('Sans autorisation');
+    expect(screen.getByTestId('tool-approval-override')).toHaveValue('never');
+  });
+});

@@ -164,7 +164,7 @@ function ToolItem({ server, tool, readOnly, onChanged }: { server: ToolServer; t
       <div className="flex flex-wrap items-center gap-2">
         <span className="font-mono">{tool.name}</span>
         <span data-testid="tool-approval-badge" className="rounded-full border border-border px-2 py-0.5 text-xs text-text-muted">
-          {tool.needs_approval ? 'Demande une autorisation' : 'Lecture seule'}
+          {tool.needs_approval ? 'Demande une autorisation' : tool.read_only ? 'Lecture seule' : 'Sans autorisation'}
         </span>
       </div>
       {tool.description && <p className="mt-0.5 whitespace-pre-wrap break-words text-text-muted">{tool.description}</p>}
