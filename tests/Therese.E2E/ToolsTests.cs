@@ -146,6 +146,43 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
     });
 
     [Fact]
+    public Task Stop_while_the_card_waits_cancels_the_call_and_a_reload_shows_it_cancelled() => RunAsync(async () =>
+    {
+        await OpenAsync();
+        var (subject, mark) = Subject("Arrêté");
+        await SendAsync(AsksFor("envoyer_courriel", Mail(subject), "Ce texte ne doit jamais venir."));
+        await Expect(Card).ToBeVisibleAsync();
+
+        await ClickStopAsync();
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
+        await Expect(Card).ToHaveCountAsync(0);
+        var step = Steps.First;
+        await Expect(step).ToHaveAttributeAsync("data-state", "cancelled");
+        await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("(annulé)");
+
+        await Page.ReloadAsync();
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "stopped");
+        await Expect(Steps.First).ToHaveAttributeAsync("data-state", "cancelled");
+        await Expect(Card).ToHaveCountAsync(0);
+        Assert.DoesNotContain(mark, Fixture.Outbox());
+        Assert.DoesNotContain("Ce texte ne doit jamais venir.", await LastAnswerTextAsync());
+    });
+
+    [Fact]
+    public Task A_tool_that_does_not_exist_shows_as_failed_with_a_reason_and_the_answer_goes_on() => RunAsync(async () =>
+    {
+        await OpenAsync();
+        await SendAsync(AsksFor("outil_inconnu", new { }, "Je n’ai pas pu consulter cet outil."));
+        await Expect(LastContent.Last).ToContainTextAsync("Je n’ai pas pu consulter cet outil.");
+        await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+        var step = Steps.First;
+        await Expect(step).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✗");
+        await step.GetByTestId("tool-step-toggle").ClickAsync();
+        await Expect(step.GetByTestId("tool-step-result")).Not.ToBeEmptyAsync();
+    });
+
+    [Fact]
     public Task Reglages_lists_the_configured_server_read_only_with_its_tools() => RunAsync(async () =>
     {
         await Page.GotoAsync("/settings");
