@@ -179,7 +179,7 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Expect(step).ToHaveAttributeAsync("data-state", "failed");
         await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✗");
         await step.GetByTestId("tool-step-toggle").ClickAsync();
-        await Expect(step.GetByTestId("tool-step-result")).Not.ToBeEmptyAsync();
+        await Expect(step.GetByTestId("tool-step-result")).ToContainTextAsync("n’existe pas");
     });
 
     [Fact]

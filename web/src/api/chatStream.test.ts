@@ -214,14 +214,19 @@ describe('tool events', () => {
     expect((await collectError(sseResponse(sseBody([{ type: 'tool_decision', call_id: 'c' }])))).code).toBe('malformed_stream');
   });
 
-  it('decideTool posts the decision and turns 409 and 404 into French sentences', async () => {
+  it('decideTool posts the decision and gives the French sentence of a refusal (409, 404, 403)', async () => {
     const fetchImpl = vi.fn(async () => new Response(null, { status: 204 })) as unknown as typeof fetch;
     await decideTool('m 1', 'c/1', true, fetchImpl);
     expect(fetchImpl).toHaveBeenCalledWith('/api/chat/stream/m%201/tools/c%2F1', expect.objectContaining({ method: 'POST', body: '{"approve":true}' }));
 
     const answer = (response: Response) => decideTool('m', 'c', false, vi.fn(async () => response) as unknown as typeof fetch);
-    await expect(answer(problemResponse(409, 'tool_not_waiting', 'Not waiting'))).rejects.toThrow('Cette demande a déjà reçu une réponse.');
-    await expect(answer(problemResponse(404, 'not_found', 'Not found'))).rejects.toThrow(/n’existe plus/);
+    await expect(answer(problemResponse(409, 'tool_not_waiting', 'Cet appel d’outil n’attend plus de décision.'))).rejects.toMatchObject({
+      code: 'tool_not_waiting',
+      message: 'Cet appel d’outil n’attend plus de décision.',
+    });
+    // A proxy's page instead of the server's problem+json: still a French sentence.
+    await expect(answer(new Response('<html>Conflict</html>', { status: 409 }))).rejects.toThrow('Cette demande a déjà reçu une réponse.');
+    await expect(answer(new Response('', { status: 404 }))).rejects.toThrow(/n’existe plus/);
     await expect(answer(problemResponse(403, 'forbidden', 'Vous ne pouvez pas décider de cet appel.'))).rejects.toThrow('Vous ne pouvez pas décider de cet appel.');
   });
 });

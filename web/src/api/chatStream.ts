@@ -76,7 +76,7 @@ export function followAnswer(messageId: string, afterId: number, signal?: AbortS
 
 /**
  * POST /api/chat/stream/{id}/tools/{call_id}: the person allows or refuses a tool call that waits for them.
- * A call already decided (409) or gone (404) becomes an ApiError with a French sentence.
+ * A call already decided (409) or gone (404) becomes an ApiError with the server's French sentence.
  */
 export async function decideTool(messageId: string, callId: string, approve: boolean, fetchImpl: Fetch = defaultFetch): Promise<void> {
   let response: Response;
@@ -91,9 +91,11 @@ export async function decideTool(messageId: string, callId: string, approve: boo
   }
   if (response.ok) return;
   const error = await errorFromResponse(response);
-  if (error.code === 'tool_not_waiting' || response.status === 409)
+  // The server's problem+json says it best; these stand in when a proxy answered instead.
+  if (error.code === 'http_error' && response.status === 409)
     throw new ApiError('tool_not_waiting', 'Cette demande a déjà reçu une réponse.', response.status);
-  if (response.status === 404) throw new ApiError('not_found', 'Cette demande d’autorisation n’existe plus (la réponse est peut-être terminée).', 404);
+  if (error.code === 'http_error' && response.status === 404)
+    throw new ApiError('not_found', 'Cette demande d’autorisation n’existe plus (la réponse est peut-être terminée).', 404);
   throw error;
 }
 
