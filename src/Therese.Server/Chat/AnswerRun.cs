@@ -368,10 +368,12 @@ public sealed class AnswerRun : IDisposable
         {
             var wait = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waits[call.CallId] = wait;
-            Append(new ToolApprovalEvent(call.CallId, tool.Description));
-            // Saved now: a reload shows the waiting call, whoever reads the conversation.
+            // Saved before anyone hears of it: whoever has seen the request and reloads finds it waiting.
+            var asking = new ToolApprovalEvent(call.CallId, tool.Description);
+            _parts.Apply(asking);
             await _store.CheckpointAsync(_turn.AssistantId, _parts.Build());
             _lastCheckpoint = _clock.GetTimestamp();
+            Log.Append(asking);
             var approved = await wait.Task.WaitAsync(_cancel.Token);
             Append(new ToolDecisionEvent(call.CallId, approved));
             if (!approved)

@@ -30,12 +30,29 @@ public static class MarkdownExport
                     case AttachmentPart file:
                         md.Append("*Pièce jointe : ").Append(EscapeLine(file.Name)).Append("*\n\n");
                         break;
+                    case ToolPart tool:
+                        md.Append('*').Append(EscapeLine(ToolLine(tool))).Append("*\n\n");
+                        break;
                     // The model's reasoning stays in the JSON export.
                 }
             }
             if (StatusNote(message) is { } note) md.Append('*').Append(note).Append("*\n\n");
         }
         return md.ToString().TrimEnd() + "\n";
+    }
+
+    /// <summary>One line per tool step, as the page shows it closed: « Outil : agenda › prochains_rendez_vous ✓ ».</summary>
+    public static string ToolLine(ToolPart tool)
+    {
+        var name = tool.Server.Length > 0 ? $"{tool.Server} › {tool.Name}" : tool.Name;
+        var mark = tool.State switch
+        {
+            ToolStates.Done => "✓",
+            ToolStates.Refused => "✗ (refusé)",
+            ToolStates.Cancelled => "✗ (annulé)",
+            _ => "✗",
+        };
+        return $"Outil : {name} {mark}";
     }
 
     /// <summary>What the conversation showed: one version per place, in order.</summary>

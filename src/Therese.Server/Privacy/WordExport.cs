@@ -65,6 +65,7 @@ public sealed class WordExport
             foreach (var part in message.AllParts())
             {
                 if (part is AttachmentPart file) word.Paragraph(null, Run($"Pièce jointe : {file.Name}", italic: true));
+                if (part is ToolPart tool) word.Paragraph(null, Run(MarkdownExport.ToolLine(tool), italic: true));
                 if (part is not TextPart text) continue;
                 // What a person typed is shown as typed; an answer is Markdown.
                 if (message.Role == Roles.User) word.PlainText(text.Text);

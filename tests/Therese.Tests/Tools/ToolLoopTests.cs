@@ -56,8 +56,9 @@ public sealed class ToolLoopTests : ServerTest
 
     private static object Script(object[] rounds, string text = "Voilà qui est fait.") => new { tools = rounds, text, tps = 0, ttft_ms = 0 };
 
+    /// <summary>Asks as the page does: a resumable stream, so that a reload does not stop the answer.</summary>
     private Task<ChatStreamReader> Open(object script, string question = "Question") =>
-        ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(script, question) });
+        ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(script, question), resumable = true });
 
     private static IEnumerable<ReceivedEvent> OfType(IEnumerable<ReceivedEvent> events, string type) => events.Where(e => !e.IsDoneMarker && e.Type == type);
 
@@ -114,10 +115,11 @@ public sealed class ToolLoopTests : ServerTest
         Assert.Contains("caution de 300 €", parts[0].GetProperty("result").GetString());
         Assert.Equal("complete", saved.GetProperty("status").GetString());
 
-        // A replay of the ended answer carries the same parts.
+        // A replay of the ended answer shows the same step (its events while they are kept, then its saved parts).
         await using var replay = await ChatStreamReader.FollowAsync(Http, stream.MessageId!);
         var replayed = await replay.ReadToEndAsync();
-        Assert.Equal("tool", replayed[0].Json.GetProperty("parts")[0].GetProperty("type").GetString());
+        Assert.True(OfType(replayed, "tool_result").Any()
+            || (replayed[0].Json.TryGetProperty("parts", out var replayedParts) && replayedParts[0].GetProperty("type").GetString() == "tool"));
     }
 
     [Fact]
