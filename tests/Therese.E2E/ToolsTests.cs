@@ -183,6 +183,37 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
     });
 
     [Fact]
+    public Task Axe_finds_nothing_in_the_card_the_steps_and_Outils_in_both_themes() => RunAsync(async () =>
+    {
+        foreach (var dark in new[] { false, true })
+        {
+            await Page.EmulateMediaAsync(new() { ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light });
+            var theme = dark ? "sombre" : "clair";
+            await OpenAsync();
+            await SendAsync(Fake.Message(new
+            {
+                tools = new object[]
+                {
+                    new { name = "mairie__outil_inconnu", arguments = new { } },
+                    new { name = "mairie__envoyer_courriel", arguments = Mail(Subject("Axe").Subject) },
+                },
+                text = "Fait.",
+                tps = 40,
+            }));
+            await Expect(Card).ToBeVisibleAsync();
+            await Axe.AssertNoViolationsAsync(Page, $"demande d’autorisation, thème {theme}");
+            await Card.GetByRole(AriaRole.Button, new() { Name = "Refuser" }).ClickAsync();
+            await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "complete");
+            await Steps.First.GetByTestId("tool-step-toggle").ClickAsync();
+            await Axe.AssertNoViolationsAsync(Page, $"étapes terminées, thème {theme}");
+
+            await Page.GotoAsync("/settings");
+            await Expect(Page.GetByTestId("tool-server").First).ToBeVisibleAsync();
+            await Axe.AssertNoViolationsAsync(Page, $"Réglages → Outils, thème {theme}");
+        }
+    });
+
+    [Fact]
     public Task Reglages_lists_the_configured_server_read_only_with_its_tools() => RunAsync(async () =>
     {
         await Page.GotoAsync("/settings");
