@@ -22,7 +22,7 @@ public sealed record BenchOptions
     public int[] ScaleLevels { get; init; } = [1000, 5000, 10000];
     /// <summary>Concurrent streams through the cluster (section 10), at 1 token/s; --cluster-levels 1000,2000.</summary>
     public int[] ClusterLevels { get; init; } = [1000, 2000];
-    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, attachments, browser, scale, cluster, local, crash), for profiling; results go to a temp folder.</summary>
+    /// <summary>--only NAME: one section (first-token, relay, stop, storage, long, attachments, browser, scale, cluster, local, crash, tools), for profiling; results go to a temp folder.</summary>
     public string? Only { get; init; }
     /// <summary>--rounds N: rounds of section 1 (profiling).</summary>
     public int? Rounds { get; init; }

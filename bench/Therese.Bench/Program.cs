@@ -51,7 +51,7 @@ public static class BenchProgram
         var command = "dotnet run -c Release --project bench/Therese.Bench" + (options.Quick ? " -- --quick" : "");
         var report = new BenchReport { Run = Machine.Describe(options.Mode, command) };
 
-        if (options.Only is not ("scale" or "cluster" or "local" or "crash"))
+        if (options.Only is not ("scale" or "cluster" or "local" or "crash" or "tools"))
         {
             await using var ctx = await BenchContext.StartAsync(options);
             ctx.Progress("fake provider, THÉRÈSE and the bare relay started (Kestrel, loopback, temp data folder)");
@@ -63,6 +63,8 @@ public static class BenchProgram
             if (options.Runs("attachments")) report.Attachments = await AttachmentsScenario.RunAsync(ctx);
             if (options.Browser) await BrowserScenarios.RunAsync(ctx, report);
         }
+        if (options.Runs("tools"))
+            report.Tools = await ToolsScenario.RunAsync(options, Console.Error.WriteLine);
         if (options.Local)
             report.LocalModel = await LocalModelScenario.RunAsync(options, Console.Error.WriteLine);
         if (options.Crash)

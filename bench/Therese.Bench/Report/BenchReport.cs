@@ -26,6 +26,7 @@ public sealed class BenchReport
     public PageStopResult? PageStop { get; set; }
     public LongConversationResult? LongConversation { get; set; }
     public AttachmentsResult? Attachments { get; set; }
+    public ToolsResult? Tools { get; set; }
 
     /// <summary>Each goal of the benchmark against what this run measured.</summary>
     public List<Goal> Goals { get; set; } = [];

@@ -71,6 +71,7 @@ public static class Publisher
         if (r.LongConversation is { } lc) LongConversationScenario.Write(md, lc);
         if (r.Crash is { } cr) CrashScenario.Write(md, cr);
         if (r.Attachments is { } at) AttachmentsScenario.Write(md, at);
+        if (r.Tools is { } tl) ToolsScenario.Write(md, tl);
         return md.ToString();
     }
 

@@ -140,7 +140,10 @@ public sealed class AnswerRegistry : IHostedService
         IDisposable stopRequests;
         try
         {
-            stopRequests = _state.Run(new LiveAnswer(run.MessageId, run.ConversationId, held.Owner, slot.Client, () => run.Stop(StopCause.User)));
+            stopRequests = _state.Run(new LiveAnswer(run.MessageId, run.ConversationId, held.Owner, slot.Client, () => run.Stop(StopCause.User))
+            {
+                DecideTool = (callId, approve) => run.Decide(callId, approve),
+            });
         }
         catch
         {

@@ -99,10 +99,42 @@ public static class ChatApi
                 _ => UnknownToolCall,
             };
         }
-        // Ended (or written elsewhere): a call it made was decided, or cancelled with it.
+        // Another instance writes it: the decision goes there, and shows in the shared log once taken.
+        if (await s.State.FindLogAsync(messageId) is { } log && await ToolCallIn(log, callId, ct) is { } decided)
+        {
+            if (decided) return ToolNotWaiting;
+            if (!await s.State.RequestToolDecisionAsync(messageId, callId, approve)) return ToolNotWaiting;
+            return await DecidedInAsync(log, callId, TimeSpan.FromSeconds(5), ct) ? TypedResults.NoContent() : TypedResults.Accepted((string?)null);
+        }
+        // Ended: a call it made was decided, or cancelled with it.
         var saved = await s.Store.FindAnswerAsync(messageId, ct);
         if (saved is null) return UnknownAnswer;
         return saved.AllParts().OfType<ToolPart>().Any(t => t.CallId == callId) ? ToolNotWaiting : UnknownToolCall;
+    }
+
+    /// <summary>Whether the log holds the call: null when it does not; otherwise whether it was decided or the answer ended.</summary>
+    private static async Task<bool?> ToolCallIn(IAnswerLog log, string callId, CancellationToken ct)
+    {
+        var read = await log.ReadAfterAsync(0, coalesce: true, ct);
+        if (!read.Events.Any(e => e.Event is ToolCallEvent call && call.CallId == callId)) return null;
+        return read.Ended || read.Events.Any(e => e.Event is ToolDecisionEvent d && d.CallId == callId || e.Event is ToolResultEvent r && r.CallId == callId);
+    }
+
+    /// <summary>Waits for the decision to reach the log (taken by the instance that writes the answer).</summary>
+    private static async Task<bool> DecidedInAsync(IAnswerLog log, string callId, TimeSpan timeout, CancellationToken ct)
+    {
+        using var changes = log.Subscribe();
+        var deadline = DateTime.UtcNow + timeout;
+        long cursor = 0;
+        while (true)
+        {
+            var read = await log.ReadAfterAsync(cursor, coalesce: true, ct);
+            if (read.Events.Any(e => e.Event is ToolDecisionEvent d && d.CallId == callId)) return true;
+            if (read.Events.Count > 0) cursor = read.Events[^1].Id;
+            var left = deadline - DateTime.UtcNow;
+            if (read.Ended || left <= TimeSpan.Zero) return false;
+            await changes.WaitAsync(cursor, left, ct);
+        }
     }
 
     private static readonly IResult ToolNotWaiting = Problems.Create(StatusCodes.Status409Conflict, "tool_not_waiting",

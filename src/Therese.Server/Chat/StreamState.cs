@@ -6,7 +6,11 @@ namespace Therese.Server.Chat;
 /// <param name="LockOwner">Who holds its conversation (<see cref="IStreamState.TryLockConversation"/>).</param>
 /// <param name="Client">Whose limit it counts against (the person in team mode, the IP address otherwise).</param>
 /// <param name="Stop">Stops the answer (a Stop asked through any instance).</param>
-public sealed record LiveAnswer(string MessageId, string ConversationId, string LockOwner, string Client, Action Stop);
+public sealed record LiveAnswer(string MessageId, string ConversationId, string LockOwner, string Client, Action Stop)
+{
+    /// <summary>A person's decision on one of its tool calls that waits (call id, approve), from any instance.</summary>
+    public Action<string, bool>? DecideTool { get; init; }
+}
 
 /// <summary>
 /// What every THÉRÈSE instance must see of the answers being written: their event logs, which
@@ -43,6 +47,12 @@ public interface IStreamState
 
     /// <summary>Asks whichever instance writes the answer to stop it. False when no instance writes it.</summary>
     ValueTask<bool> RequestStopAsync(string messageId);
+
+    /// <summary>
+    /// Passes a person's decision on a waiting tool call to whichever instance writes the answer. False when no instance
+    /// writes it. The decision shows in the answer's log (<see cref="ToolDecisionEvent"/>) once taken.
+    /// </summary>
+    ValueTask<bool> RequestToolDecisionAsync(string messageId, string callId, bool approve);
 
     /// <summary>The client (in team mode, the person) of an answer being written on any instance; null when none writes it.</summary>
     ValueTask<string?> ClientOfAsync(string messageId);
@@ -114,6 +124,13 @@ public sealed class InMemoryStreamState(TimeProvider clock) : IStreamState
     }
 
     public ValueTask<string?> ClientOfAsync(string messageId) => new(_running.TryGetValue(messageId, out var answer) ? answer.Client : null);
+
+    public ValueTask<bool> RequestToolDecisionAsync(string messageId, string callId, bool approve)
+    {
+        if (!_running.TryGetValue(messageId, out var answer)) return new(false);
+        answer.DecideTool?.Invoke(callId, approve);
+        return new(true);
+    }
 
     public IDisposable FollowElsewhere(string messageId) => Registration.None;
 

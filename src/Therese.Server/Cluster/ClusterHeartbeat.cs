@@ -31,6 +31,7 @@ public sealed class ClusterHeartbeat(
     {
         var subscriber = state.Redis.GetSubscriber();
         await subscriber.SubscribeAsync(Keys.Stop, (_, id) => state.StopRequested(id!));
+        await subscriber.SubscribeAsync(Keys.ToolDecision, (_, message) => state.ToolDecisionRequested(message!));
         await subscriber.SubscribeAsync(Keys.Settings, (_, _) => _ = ReloadSettingsAsync());
         models.Saved += () => Db.Publish(Keys.Settings, state.InstanceId, CommandFlags.FireAndForget);
         state.Redis.ConnectionRestored += (_, _) =>

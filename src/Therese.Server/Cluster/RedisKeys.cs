@@ -43,6 +43,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Channel: stop this answer (message = its id).</summary>
     public RedisChannel Stop => RedisChannel.Literal(_p + "stop");
 
+    /// <summary>Channel: a decision on a waiting tool call, <c>{message id}\n{call id}\n{1|0}</c>, for the instance that writes the answer.</summary>
+    public RedisChannel ToolDecision => RedisChannel.Literal(_p + "tool-decision");
+
     /// <summary>Channel: the model settings changed; every instance reloads them.</summary>
     public RedisChannel Settings => RedisChannel.Literal(_p + "settings");
 }

@@ -139,6 +139,26 @@ public sealed class RedisStreamState : IStreamState
         return true;
     }
 
+    public async ValueTask<bool> RequestToolDecisionAsync(string messageId, string callId, bool approve)
+    {
+        if (_running.TryGetValue(messageId, out var mine))
+        {
+            mine.DecideTool?.Invoke(callId, approve);
+            return true;
+        }
+        if (ReadRunning(await Db.HashGetAsync(Keys.Running, messageId)) is null) return false;
+        // Published only: a decision that is lost leaves the call waiting, and the person can decide again.
+        await Db.PublishAsync(Keys.ToolDecision, $"{messageId}\n{callId}\n{(approve ? 1 : 0)}");
+        return true;
+    }
+
+    /// <summary>A decision on a tool call reached this instance; it applies if this instance writes the answer.</summary>
+    internal void ToolDecisionRequested(string message)
+    {
+        var fields = message.Split('\n');
+        if (fields.Length == 3 && _running.TryGetValue(fields[0], out var answer)) answer.DecideTool?.Invoke(fields[1], fields[2] == "1");
+    }
+
     public async ValueTask<string?> ClientOfAsync(string messageId) =>
         _running.TryGetValue(messageId, out var mine) ? mine.Client : ReadRunning(await Db.HashGetAsync(Keys.Running, messageId))?.Client;
 

@@ -115,6 +115,14 @@ public sealed class ToolLoopTests : ServerTest
         Assert.Contains("caution de 300 €", parts[0].GetProperty("result").GetString());
         Assert.Equal("complete", saved.GetProperty("status").GetString());
 
+        // Tool output is the organisation's data: never in the log at Information level or above.
+        Assert.DoesNotContain(Host.Logs.Lines, l => !l.StartsWith("Debug", StringComparison.Ordinal) && !l.StartsWith("Trace", StringComparison.Ordinal)
+            && l.Contains("caution de 300", StringComparison.Ordinal));
+
+        // The Markdown export (« Mes données ») shows the step as a line.
+        using (var export = await Http.GetAsync($"/api/conversations/{stream.ConversationId}/export?format=md"))
+            Assert.Contains("*Outil : demo › chercher\\_documents ✓*", await export.Content.ReadAsStringAsync());
+
         // A replay of the ended answer shows the same step (its events while they are kept, then its saved parts).
         await using var replay = await ChatStreamReader.FollowAsync(Http, stream.MessageId!);
         var replayed = await replay.ReadToEndAsync();
@@ -291,5 +299,30 @@ public sealed class ToolLoopTests : ServerTest
         Assert.Equal(20_000, part.GetProperty("result").GetString()!.Length);
         var back = Host.Fake.Requests[1].Messages.SelectMany(m => m.Blocks).Single(b => b.Type == "tool_result");
         Assert.Contains("tronqué", back.Text);
+    }
+}
+
+/// <summary>A tool that does not answer in Therese:Mcp:CallTimeoutSeconds fails, and the answer goes on without it.</summary>
+public sealed class ToolTimeoutTests : ServerTest
+{
+    private readonly McpDemo _demo = new();
+
+    protected override Dictionary<string, string?> Settings => new(_demo.Settings()) { ["Therese:Mcp:CallTimeoutSeconds"] = "2" };
+
+    [Fact]
+    public async Task A_call_that_takes_too_long_fails_with_a_french_reason_and_is_cancelled()
+    {
+        for (var i = 0; i < 600 && !(await (await Http.GetAsync("/api/tools")).Content.ReadAsStringAsync()).Contains("\"connected\""); i++)
+            await Task.Delay(100);
+        var script = new { tools = new[] { new { name = "demo__attendre", arguments = new { secondes = 600 } } }, text = "L’outil est trop lent.", tps = 0, ttft_ms = 0 };
+        await using var stream = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(script), resumable = true });
+        var events = await stream.ReadToEndAsync();
+        var result = events.Single(e => !e.IsDoneMarker && e.Type == "tool_result");
+        Assert.False(result.Json.GetProperty("ok").GetBoolean());
+        Assert.Equal("L’outil n’a pas répondu en 2 secondes.", result.Json.GetProperty("summary").GetString());
+        Assert.Equal("L’outil est trop lent.", stream.Text);
+        Assert.Equal("done", events[^2].Type);
+        for (var i = 0; i < 600 && !_demo.LogLines.Any(l => l.Contains("cancelled")); i++) await Task.Delay(100);
+        Assert.Contains(_demo.LogLines, l => l.Contains("cancelled"));
     }
 }

@@ -29,6 +29,7 @@ public sealed class AnswerRegistryTests
         public IDisposable Run(LiveAnswer answer) => inner.Run(answer);
         public ValueTask<bool> RequestStopAsync(string messageId) => inner.RequestStopAsync(messageId);
         public ValueTask<string?> ClientOfAsync(string messageId) => inner.ClientOfAsync(messageId);
+        public ValueTask<bool> RequestToolDecisionAsync(string messageId, string callId, bool approve) => inner.RequestToolDecisionAsync(messageId, callId, approve);
         public IDisposable FollowElsewhere(string messageId) => inner.FollowElsewhere(messageId);
         public Task<bool> IsFollowedElsewhereAsync(string messageId) => inner.IsFollowedElsewhereAsync(messageId);
     }
