@@ -83,6 +83,7 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
 
         await Expect(Card).ToBeVisibleAsync();
         await Expect(Card.GetByTestId("tool-approval-title")).ToHaveTextAsync("THÉRÈSE demande l’autorisation d’utiliser mairie › envoyer_courriel.");
+        await Expect(Card.GetByTestId("tool-approval-description")).ToHaveTextAsync("Envoie un courriel au nom de la mairie.");
         await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync("secretariat@mairie.example");
         await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync(subject);
         await Expect(Card).ToBeFocusedAsync();
@@ -135,6 +136,7 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         await Page.ReloadAsync();
         await Expect(Card).ToBeVisibleAsync();
         await Expect(Card.GetByTestId("tool-approval-arguments")).ToContainTextAsync(subject);
+        await Expect(Card.GetByTestId("tool-approval-description")).ToHaveTextAsync("Envoie un courriel au nom de la mairie.");
         await Expect(LastAssistant).ToHaveAttributeAsync("data-status", "streaming");
         Assert.DoesNotContain(mark, Fixture.Outbox());
 

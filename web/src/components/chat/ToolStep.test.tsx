@@ -108,6 +108,20 @@ describe('ToolApprovalCard', () => {
     expect(card).toHaveFocus();
   });
 
+  it('shown again from the saved answer without its description, reads it from the list of tools', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () =>
+      new Response(JSON.stringify({
+        provider_supports_tools: true,
+        servers: [{ name: 'courriel', transport: 'stdio', source: 'config', locked: true, state: 'connected', reason: null, tools: [
+          { name: 'envoyer_courriel', description: 'Envoie un courriel au nom de la mairie.', needs_approval: true, read_only: false, approval_override: null },
+        ] }],
+      }), { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    ));
+    render(<ToolApprovalCard messageId="m" tool={{ ...waiting, description: undefined }} decide={vi.fn()} />);
+    expect(await screen.findByTestId('tool-approval-description')).toHaveTextContent('Envoie un courriel au nom de la mairie.');
+    vi.unstubAllGlobals();
+  });
+
   it('leaves the focus where the person is typing', () => {
     const box = document.createElement('textarea');
     box.value = 'Et aussi…';

@@ -1,4 +1,5 @@
-import { Fragment, useId, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { getTools } from '../../api/tools';
 import { chatStore } from '../../stores/chatStore';
 import { toolLabel, type ToolPart } from '../../stores/messageParts';
 import { setReasoningOpen, useReasoningOpen } from '../../stores/reasoningView';
@@ -136,6 +137,27 @@ function isTyping(): boolean {
   return active.isContentEditable;
 }
 
+/**
+ * What the tool does: the stream's description, or, for a card shown again from the saved answer (which may not
+ * keep it), the tool's own description from the list of tools.
+ */
+function useToolDescription(tool: ToolPart): string | null {
+  const [listed, setListed] = useState<string | null>(null);
+  const known = tool.description ?? null;
+  useEffect(() => {
+    if (known !== null) return;
+    const controller = new AbortController();
+    getTools(controller.signal)
+      .then((overview) => {
+        const found = overview.servers.find((s) => s.name === tool.server)?.tools.find((t) => t.name === tool.name);
+        if (found?.description) setListed(found.description);
+      })
+      .catch(() => {});
+    return () => controller.abort();
+  }, [known, tool.server, tool.name]);
+  return known || listed;
+}
+
 export const approvalQuestion = (tool: Pick<ToolPart, 'server' | 'name'>) =>
   `THÉRÈSE demande l’autorisation d’utiliser ${toolLabel(tool)}.`;
 
@@ -156,6 +178,7 @@ export function ToolApprovalCard({
   const titleId = useId();
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const description = useToolDescription(tool);
 
   useLayoutEffect(() => {
     if (!isTyping()) card.current?.focus({ preventScroll: false });
@@ -181,9 +204,9 @@ export function ToolApprovalCard({
       <p id={titleId} data-testid="tool-approval-title" className="font-medium">
         {approvalQuestion(tool)}
       </p>
-      {tool.description && (
+      {description && (
         <p data-testid="tool-approval-description" className="mt-1 whitespace-pre-wrap break-words text-text-muted">
-          {tool.description}
+          {description}
         </p>
       )}
       <p className="mt-2 font-medium">Arguments</p>
