@@ -132,6 +132,22 @@ describe('ToolApprovalCard', () => {
     box.remove();
   });
 
+  it('once decided with its buttons, hands the focus to the step that replaces it', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(null, { status: 204 })));
+    const { rerender } = render(<ToolStep messageId="m" tool={waiting} />);
+    expect(screen.getByTestId('tool-approval')).toHaveFocus();
+    await userEvent.click(screen.getByRole('button', { name: 'Autoriser' }));
+    await act(async () => {});
+    expect(fetch).toHaveBeenCalledWith('/api/chat/stream/m/tools/c1', expect.objectContaining({ body: '{"approve":true}' }));
+    // The stream (or the store) moves the call on: the card gives way to the running step, which gets the focus.
+    rerender(<ToolStep messageId="m" tool={{ ...waiting, state: 'running' }} />);
+    expect(screen.getByTestId('tool-step')).toHaveFocus();
+    // Then the closed step, its toggle.
+    rerender(<ToolStep messageId="m" tool={{ ...waiting, state: 'done', ok: true, summary: 'Envoyé.' }} />);
+    expect(screen.getByTestId('tool-step-toggle')).toHaveFocus();
+    vi.unstubAllGlobals();
+  });
+
   it('sends the decision, and shows the French sentence of a failure', async () => {
     let finish: (value: string | null) => void = () => {};
     const decide = vi.fn(() => new Promise<string | null>((resolve) => (finish = resolve)));

@@ -62,14 +62,31 @@ const outcome: Record<ToolPart['state'], string> = {
  * the result.
  */
 export function ToolStep({ messageId, tool }: { messageId: string; tool: ToolPart }) {
-  if (tool.state === 'running')
-    return (
-      <p data-testid="tool-step" data-state="running" className="mb-3 text-sm text-text-muted">
-        <span className="reasoning-live">THÉRÈSE utilise {toolLabel(tool)}…</span>
-      </p>
-    );
-  if (tool.state === 'awaiting_approval') return <ToolApprovalCard messageId={messageId} tool={tool} />;
-  return <FinishedStep messageId={messageId} tool={tool} />;
+  const root = useRef<HTMLDivElement>(null);
+  // Read before React changes the step: where the focus is now (the card's button just pressed, the running line).
+  const focusInside = root.current?.contains(document.activeElement) ?? false;
+  const hadFocus = useRef(false);
+  hadFocus.current = focusInside;
+  // When the step changes under the focus (the card gives way to the running line, the line to the closed step),
+  // the focus follows it instead of falling back to the top of the page.
+  useLayoutEffect(() => {
+    if (!hadFocus.current || root.current?.contains(document.activeElement)) return;
+    root.current?.querySelector<HTMLElement>('button, [tabindex]')?.focus();
+  }, [tool.state]);
+
+  return (
+    <div ref={root} className="contents">
+      {tool.state === 'running' ? (
+        <p data-testid="tool-step" data-state="running" tabIndex={-1} className="mb-3 text-sm text-text-muted focus:outline-none">
+          <span className="reasoning-live">THÉRÈSE utilise {toolLabel(tool)}…</span>
+        </p>
+      ) : tool.state === 'awaiting_approval' ? (
+        <ToolApprovalCard messageId={messageId} tool={tool} />
+      ) : (
+        <FinishedStep messageId={messageId} tool={tool} />
+      )}
+    </div>
+  );
 }
 
 function FinishedStep({ messageId, tool }: { messageId: string; tool: ToolPart }) {
