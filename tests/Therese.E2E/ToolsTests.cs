@@ -99,6 +99,8 @@ public sealed partial class ToolsTests(ToolsFixture fixture, ITestOutputHelper o
         var step = Steps.First;
         await Expect(step).ToHaveAttributeAsync("data-state", "done");
         await Expect(step.GetByTestId("tool-step-toggle")).ToContainTextAsync("✓");
+        // The focus followed the card to the step that replaced it, not back to the top of the page.
+        await Expect(step.GetByTestId("tool-step-toggle")).ToBeFocusedAsync();
         await step.GetByTestId("tool-step-toggle").ClickAsync();
         await Expect(step.GetByTestId("tool-step-result")).ToContainTextAsync($"Courriel « {subject} » enregistré pour secretariat@mairie.example.");
         Assert.Contains(mark, Fixture.Outbox());

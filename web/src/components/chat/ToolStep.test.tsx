@@ -154,10 +154,13 @@ describe('ToolApprovalCard', () => {
     render(<ToolApprovalCard messageId="m" tool={waiting} decide={decide} />);
     await userEvent.click(screen.getByRole('button', { name: 'Refuser' }));
     expect(decide).toHaveBeenCalledWith('c1', false);
-    expect(screen.getByRole('button', { name: 'Autoriser' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Autoriser' })).toHaveAttribute('aria-disabled', 'true');
+    // A second click while the first decision travels sends nothing more.
+    await userEvent.click(screen.getByRole('button', { name: 'Autoriser' }));
+    expect(decide).toHaveBeenCalledTimes(1);
     await act(async () => finish('Cette demande a déjà reçu une réponse.'));
     expect(screen.getByRole('alert')).toHaveTextContent('Cette demande a déjà reçu une réponse.');
-    expect(screen.getByRole('button', { name: 'Autoriser' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Autoriser' })).toHaveAttribute('aria-disabled', 'false');
 
     await userEvent.click(screen.getByRole('button', { name: 'Autoriser' }));
     expect(decide).toHaveBeenLastCalledWith('c1', true);

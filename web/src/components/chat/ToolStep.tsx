@@ -202,6 +202,7 @@ export function ToolApprovalCard({
   }, []);
 
   const answer = async (approve: boolean) => {
+    if (sending) return;
     setSending(true);
     setError(null);
     const failure = await decide(tool.call_id, approve);
@@ -234,18 +235,19 @@ export function ToolApprovalCard({
         <button
           type="button"
           data-testid="tool-approve"
-          disabled={sending}
+          // Not `disabled`: a disabled button drops the focus to the top of the page.
+          aria-disabled={sending}
           onClick={() => void answer(true)}
-          className="rounded-md bg-accent-cyan px-3 py-1.5 font-medium text-black hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan disabled:opacity-60"
+          className="rounded-md bg-accent-cyan px-3 py-1.5 font-medium text-black hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent-cyan aria-disabled:opacity-60"
         >
           Autoriser
         </button>
         <button
           type="button"
           data-testid="tool-refuse"
-          disabled={sending}
+          aria-disabled={sending}
           onClick={() => void answer(false)}
-          className="rounded-md border border-border px-3 py-1.5 font-medium hover:bg-surface-muted focus-visible:outline-2 focus-visible:outline-accent-cyan disabled:opacity-60"
+          className="rounded-md border border-border px-3 py-1.5 font-medium hover:bg-surface-muted focus-visible:outline-2 focus-visible:outline-accent-cyan aria-disabled:opacity-60"
         >
           Refuser
         </button>
