@@ -12,6 +12,10 @@ public static class Program
         if (args.Contains("--http"))
         {
             var web = WebApplication.CreateBuilder(args);
+            // Only the command line: built beside THÉRÈSE's tests, this folder holds THÉRÈSE's appsettings.json (and its Urls).
+            web.Configuration.Sources.Clear();
+            web.Configuration.AddCommandLine(args);
+            web.WebHost.UseUrls(args.SkipWhile(a => a != "--urls").Skip(1).FirstOrDefault() ?? "http://127.0.0.1:5300");
             AddTools(web.Services.AddMcpServer().WithHttpTransport(o => o.Stateless = true), testTools);
             var app = web.Build();
             app.MapMcp("/mcp");
