@@ -97,10 +97,16 @@ public sealed class TeamModeTests(TeamFixture fixture, ITestOutputHelper output)
         await Page.GetByTestId("open-settings").ClickAsync();
         await Expect(Page.GetByTestId("model-summary")).ToBeVisibleAsync();
         await Expect(Page.GetByTestId("model-form")).ToHaveCountAsync(0);
+        // So are the tools: she sees the list, and nothing to add a server with.
+        await Expect(Page.GetByTestId("tools-empty")).ToBeVisibleAsync();
+        await Expect(Page.GetByTestId("tool-server-add")).ToHaveCountAsync(0);
         await SignOutAsync(Page);
 
-        // The admin: her conversation only, and Claire's answer in this month's usage.
+        // The admin: her conversation only, and Claire's answer in this month's usage; she may add tool servers.
         await SignInAsync(Page, TeamFixture.AdminEmail, TeamFixture.AdminPassword);
+        await Page.GetByTestId("open-settings").ClickAsync();
+        await Expect(Page.GetByTestId("tool-server-add")).ToBeVisibleAsync();
+        await Page.GetByTestId("back-to-chat").ClickAsync();
         await Expect(Page.GetByTestId("conversation-item")).ToHaveCountAsync(1);
         await Expect(Page.GetByTestId("conversation-item")).ToContainTextAsync("Budget de la direction");
         await Page.GetByTestId("open-usage").ClickAsync();

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { followAnswer, streamChat, type ChatStreamEvent, type StreamItem } from './chatStream';
+import { decideTool, followAnswer, streamChat, type ChatStreamEvent, type StreamItem } from './chatStream';
 import { ApiError } from './errors';
 import { problemResponse, sseBody, sseResponse } from '../test/sse';
 
@@ -184,5 +184,49 @@ describe('streamChat', () => {
       for await (const _ of streamChat({ content: 'x' }, controller.signal, fetchImpl)) void _;
     };
     await expect(run()).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('tool events', () => {
+  it('yields tool_call, tool_approval, tool_decision and tool_result, and tool parts in a start', async () => {
+    const tool = { type: 'tool', call_id: 'c1', server: 'agenda', name: 'prochains_rendez_vous', arguments: { jours: 7 }, state: 'done', ok: true, summary: 'ok', result: 'ok' };
+    const events = await collect(
+      sseResponse(
+        sseBody([
+          { type: 'start', content: '', conversation_id: 'c1', message_id: 'm2', parts: [tool] },
+          { type: 'tool_call', call_id: 'c2', server: 'courriel', name: 'envoyer_courriel', arguments: { a: 'x@example.fr' }, content: '' },
+          { type: 'tool_approval', call_id: 'c2', description: 'Envoie un courriel.', content: '' },
+          { type: 'tool_decision', call_id: 'c2', approved: false, content: '' },
+          { type: 'tool_result', call_id: 'c2', ok: false, summary: 'Refusé.', content: '' },
+          { type: 'done', content: '', stop_reason: 'end_turn' },
+        ]),
+      ),
+    );
+    expect(events[0]).toMatchObject({ parts: [tool] });
+    expect(events.slice(1, 5)).toEqual([
+      { type: 'tool_call', call_id: 'c2', server: 'courriel', name: 'envoyer_courriel', arguments: { a: 'x@example.fr' } },
+      { type: 'tool_approval', call_id: 'c2', description: 'Envoie un courriel.' },
+      { type: 'tool_decision', call_id: 'c2', approved: false },
+      { type: 'tool_result', call_id: 'c2', ok: false, summary: 'Refusé.' },
+    ]);
+    expect((await collectError(sseResponse(sseBody([{ type: 'tool_call', call_id: 'c' }])))).code).toBe('malformed_stream');
+    expect((await collectError(sseResponse(sseBody([{ type: 'tool_result', call_id: 'c' }])))).code).toBe('malformed_stream');
+    expect((await collectError(sseResponse(sseBody([{ type: 'tool_decision', call_id: 'c' }])))).code).toBe('malformed_stream');
+  });
+
+  it('decideTool posts the decision and gives the French sentence of a refusal (409, 404, 403)', async () => {
+    const fetchImpl = vi.fn(async () => new Response(null, { status: 204 })) as unknown as typeof fetch;
+    await decideTool('m 1', 'c/1', true, fetchImpl);
+    expect(fetchImpl).toHaveBeenCalledWith('/api/chat/stream/m%201/tools/c%2F1', expect.objectContaining({ method: 'POST', body: '{"approve":true}' }));
+
+    const answer = (response: Response) => decideTool('m', 'c', false, vi.fn(async () => response) as unknown as typeof fetch);
+    await expect(answer(problemResponse(409, 'tool_not_waiting', 'Cet appel d’outil n’attend plus de décision.'))).rejects.toMatchObject({
+      code: 'tool_not_waiting',
+      message: 'Cet appel d’outil n’attend plus de décision.',
+    });
+    // A proxy's page instead of the server's problem+json: still a French sentence.
+    await expect(answer(new Response('<html>Conflict</html>', { status: 409 }))).rejects.toThrow('Cette demande a déjà reçu une réponse.');
+    await expect(answer(new Response('', { status: 404 }))).rejects.toThrow(/n’existe plus/);
+    await expect(answer(problemResponse(403, 'forbidden', 'Vous ne pouvez pas décider de cet appel.'))).rejects.toThrow('Vous ne pouvez pas décider de cet appel.');
   });
 });

@@ -1,5 +1,5 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { partsFrom, type MessagePart } from '../stores/messageParts';
+import { isObject, partsFrom, type MessagePart } from '../stores/messageParts';
 import { ApiError, errorFromResponse, isAbortError, messages } from './errors';
 
 export interface ChatRequest {
@@ -29,6 +29,14 @@ export type ChatStreamEvent =
   | { type: 'reasoning_end'; duration_ms: number }
   /** The text shown since the last reasoning (or the start) was reasoning: it becomes a reasoning part. */
   | { type: 'text_was_reasoning'; duration_ms: number }
+  /** The model asked for a tool; the step runs (TOOLS-CONTRACT.md). */
+  | { type: 'tool_call'; call_id: string; server: string; name: string; arguments: Record<string, unknown> }
+  /** The call waits for the person; `description` says in French what the tool will do (may be ""). */
+  | { type: 'tool_approval'; call_id: string; description: string }
+  /** The wait was decided, here or in another tab. */
+  | { type: 'tool_decision'; call_id: string; approved: boolean }
+  /** The tool answered; `summary` is its first 200 characters, or a French reason when `ok` is false. */
+  | { type: 'tool_result'; call_id: string; ok: boolean; summary: string }
   | { type: 'ping' }
   | { type: 'loading' }
   | { type: 'done'; stop_reason: string | null; usage?: Usage }
@@ -64,6 +72,31 @@ export function followAnswer(messageId: string, afterId: number, signal?: AbortS
     { method: 'GET', headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(afterId) }, signal },
     fetchImpl,
   );
+}
+
+/**
+ * POST /api/chat/stream/{id}/tools/{call_id}: the person allows or refuses a tool call that waits for them.
+ * A call already decided (409) or gone (404) becomes an ApiError with the server's French sentence.
+ */
+export async function decideTool(messageId: string, callId: string, approve: boolean, fetchImpl: Fetch = defaultFetch): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetchImpl(`/api/chat/stream/${encodeURIComponent(messageId)}/tools/${encodeURIComponent(callId)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ approve }),
+    });
+  } catch {
+    throw new ApiError('network', messages.network);
+  }
+  if (response.ok) return;
+  const error = await errorFromResponse(response);
+  // The server's problem+json says it best; these stand in when a proxy answered instead.
+  if (error.code === 'http_error' && response.status === 409)
+    throw new ApiError('tool_not_waiting', 'Cette demande a déjà reçu une réponse.', response.status);
+  if (error.code === 'http_error' && response.status === 404)
+    throw new ApiError('not_found', 'Cette demande d’autorisation n’existe plus (la réponse est peut-être terminée).', 404);
+  throw error;
 }
 
 /** POST /api/chat/stream/{id}/stop: the model stops for every tab, the partial answer is saved. */
@@ -146,6 +179,19 @@ export function parseEvent(data: string): ChatStreamEvent {
     case 'text_was_reasoning':
       if (typeof event.duration_ms !== 'number') throw malformed('durée de réflexion manquante');
       return { type: event.type, duration_ms: event.duration_ms };
+    case 'tool_call':
+      if (typeof event.call_id !== 'string' || typeof event.server !== 'string' || typeof event.name !== 'string')
+        throw malformed('appel d’outil incomplet');
+      return { type: 'tool_call', call_id: event.call_id, server: event.server, name: event.name, arguments: isObject(event.arguments) ? event.arguments : {} };
+    case 'tool_approval':
+      if (typeof event.call_id !== 'string') throw malformed('demande d’autorisation incomplète');
+      return { type: 'tool_approval', call_id: event.call_id, description: typeof event.description === 'string' ? event.description : '' };
+    case 'tool_decision':
+      if (typeof event.call_id !== 'string' || typeof event.approved !== 'boolean') throw malformed('décision incomplète');
+      return { type: 'tool_decision', call_id: event.call_id, approved: event.approved };
+    case 'tool_result':
+      if (typeof event.call_id !== 'string' || typeof event.ok !== 'boolean') throw malformed('résultat d’outil incomplet');
+      return { type: 'tool_result', call_id: event.call_id, ok: event.ok, summary: typeof event.summary === 'string' ? event.summary : '' };
     case 'ping':
       return { type: 'ping' };
     case 'loading':

@@ -79,4 +79,7 @@ export const auditActionNames: Record<string, string> = {
   'data.exported': 'Export de « Mes données »',
   'data.deleted': 'Suppression de toutes ses données',
   'audit.exported': 'Journal exporté en CSV',
+  'tool_server.added': 'Serveur d’outils ajouté ou modifié',
+  'tool_server.removed': 'Serveur d’outils retiré',
+  'tool.approval_changed': 'Autorisation d’un outil modifiée',
 };

@@ -161,6 +161,26 @@ export function openAnswerSession(
         pending.push({ op: event.type, duration_ms: event.duration_ms });
         schedule();
         break;
+      case 'tool_call':
+        if (stopping) return;
+        pending.push({ op: 'tool_call', call_id: event.call_id, server: event.server, name: event.name, arguments: event.arguments });
+        schedule();
+        break;
+      case 'tool_approval':
+        if (stopping) return;
+        pending.push({ op: 'tool_approval', call_id: event.call_id, description: event.description });
+        schedule();
+        break;
+      case 'tool_decision':
+        if (stopping) return;
+        pending.push({ op: 'tool_decision', call_id: event.call_id, approved: event.approved });
+        schedule();
+        break;
+      case 'tool_result':
+        if (stopping) return;
+        pending.push({ op: 'tool_result', call_id: event.call_id, ok: event.ok, summary: event.summary });
+        schedule();
+        break;
       case 'loading':
         on.onLoading();
         break;

@@ -684,4 +684,110 @@ describe('chatStore', () => {
     await store.getState().browseVersion('v1', -1);
     expect(shown).toEqual(['v1']);
   });
+
+  describe('tool steps', () => {
+    const toolCall: ChatStreamEvent = { type: 'tool_call', call_id: 'c1', server: 'courriel', name: 'envoyer_courriel', arguments: { a: 'maire@example.fr' } };
+    const waitingPart = {
+      type: 'tool' as const,
+      call_id: 'c1',
+      server: 'courriel',
+      name: 'envoyer_courriel',
+      arguments: { a: 'maire@example.fr' },
+      state: 'awaiting_approval' as const,
+      ok: null,
+      summary: null,
+      result: null,
+    };
+
+    it('folds a tool call, its approval, the decision and its result into the parts, in order with the text', async () => {
+      const { store, frames, streams } = setup();
+      const sending = store.getState().send('Écris au maire');
+      streams[0].push(start(), delta('Je prépare le courriel.'), toolCall, { type: 'tool_approval', call_id: 'c1', description: 'Envoie un courriel.' });
+      await flushPromises();
+      frames.tick();
+      expect(store.getState().status).toBe('streaming');
+      expect(store.getState().messages[1].parts).toEqual([
+        { type: 'text', text: 'Je prépare le courriel.' },
+        { ...waitingPart, description: 'Envoie un courriel.' },
+      ]);
+
+      streams[0].push({ type: 'tool_decision', call_id: 'c1', approved: true }, { type: 'tool_result', call_id: 'c1', ok: true, summary: 'Demande enregistrée.' }, delta('C’est envoyé.'), done);
+      streams[0].end();
+      await sending;
+      expect(store.getState().messages[1]).toMatchObject({
+        status: 'complete',
+        content: 'Je prépare le courriel.C’est envoyé.',
+        parts: [
+          { type: 'text', text: 'Je prépare le courriel.' },
+          { type: 'tool', call_id: 'c1', state: 'done', ok: true, summary: 'Demande enregistrée.' },
+          { type: 'text', text: 'C’est envoyé.' },
+        ],
+      });
+    });
+
+    it('a reloaded answer waiting for approval keeps its card, then follows the decision made elsewhere', async () => {
+      const getConversation = vi.fn(async () => ({
+        id: 'c1',
+        title: 'T',
+        created_at: '',
+        updated_at: '',
+        messages: [
+          { id: 'q', conversation_id: 'c1', role: 'user', content: 'Écris', status: 'complete', stop_reason: null, input_tokens: null, output_tokens: null, created_at: '', version_count: 1 },
+          { id: 'm', conversation_id: 'c1', role: 'assistant', content: '', parts: [waitingPart], status: 'streaming', stop_reason: null, input_tokens: null, output_tokens: null, created_at: '', version_count: 1 },
+        ],
+      }));
+      const { store, follows, frames } = setup({ getConversation: getConversation as unknown as ChatDeps['getConversation'] });
+      await store.getState().openConversation('c1');
+      // The saved checkpoint already shows the card.
+      expect(store.getState().messages[1].parts).toEqual([waitingPart]);
+      expect(store.getState().status).toBe('streaming');
+
+      // The replay starts with the parts so far, the card among them.
+      follows[0].stream.push({ ...(start('c1', '', 'm') as Extract<ChatStreamEvent, { type: 'start' }>), parts: [{ ...waitingPart, description: 'Envoie un courriel.' }] });
+      await flushPromises();
+      frames.tick();
+      expect(store.getState().messages[1].parts).toEqual([{ ...waitingPart, description: 'Envoie un courriel.' }]);
+
+      follows[0].stream.push({ type: 'tool_decision', call_id: 'c1', approved: false }, { type: 'tool_result', call_id: 'c1', ok: false, summary: 'Refusé.' }, delta('Je n’envoie rien.'), done);
+      follows[0].stream.end();
+      await flushPromises();
+      expect(store.getState().messages[1]).toMatchObject({
+        status: 'complete',
+        parts: [{ type: 'tool', state: 'refused', ok: false, summary: 'Refusé.' }, { type: 'text', text: 'Je n’envoie rien.' }],
+      });
+    });
+
+    it('stop() during a tool call leaves it cancelled, as the server saves it', async () => {
+      const { store, streams, frames } = setup();
+      const sending = store.getState().send('Agenda ?');
+      streams[0].push(start('conv-1', '', 'srv-tool'), toolCall);
+      await flushPromises();
+      frames.tick();
+      store.getState().stop();
+      expect(store.getState().messages[1]).toMatchObject({ status: 'stopped', parts: [{ type: 'tool', call_id: 'c1', state: 'cancelled' }] });
+      streams[0].end();
+      await sending;
+    });
+
+    it('decideTool() posts the decision and shows it at once; a refusal of the server comes back as its French sentence', async () => {
+      const decideTool = vi.fn(async (_m: string, _c: string, approve: boolean) => {
+        if (!approve) throw new ApiError('tool_not_waiting', 'Cette demande a déjà reçu une réponse.', 409);
+      });
+      const { store, streams, frames } = setup({ decideTool });
+      const sending = store.getState().send('Écris');
+      streams[0].push(start('conv-1', '', 'srv-d'), toolCall, { type: 'tool_approval', call_id: 'c1', description: '' });
+      await flushPromises();
+      frames.tick();
+
+      expect(await store.getState().decideTool('srv-d', 'c1', false)).toBe('Cette demande a déjà reçu une réponse.');
+      expect(store.getState().messages[1].parts![0]).toMatchObject({ state: 'awaiting_approval' });
+
+      expect(await store.getState().decideTool('srv-d', 'c1', true)).toBeNull();
+      expect(decideTool).toHaveBeenLastCalledWith('srv-d', 'c1', true);
+      expect(store.getState().messages[1].parts![0]).toMatchObject({ state: 'running' });
+      streams[0].push(done);
+      streams[0].end();
+      await sending;
+    });
+  });
 });

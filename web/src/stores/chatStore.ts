@@ -1,5 +1,5 @@
 import { createStore, useStore } from 'zustand';
-import { followAnswer, stopAnswer, streamChat, type ChatRequest, type ChatStreamEvent, type Usage } from '../api/chatStream';
+import { decideTool, followAnswer, stopAnswer, streamChat, type ChatRequest, type ChatStreamEvent, type Usage } from '../api/chatStream';
 import { getConversation, listVersions, showVersion, type Conversation, type ConversationMessage, type MessageStatus } from '../api/conversations';
 import { ApiError, isAbortError } from '../api/errors';
 import { openAnswerSession, type AnswerSession, type SessionDeps } from './answerSession';
@@ -65,6 +65,8 @@ export interface ChatState {
   focusMessage: (id: string | null) => void;
   /** Shows the previous (-1) or next (+1) version of an answer in its place. */
   browseVersion: (messageId: string, step: -1 | 1) => Promise<void>;
+  /** « Autoriser » / « Refuser » a tool call that waits; resolves to a French sentence when it failed, null otherwise. */
+  decideTool: (messageId: string, callId: string, approve: boolean) => Promise<string | null>;
 }
 
 export interface ChatDeps extends SessionDeps {
@@ -72,6 +74,7 @@ export interface ChatDeps extends SessionDeps {
   listVersions: (conversationId: string, messageId: string) => Promise<ConversationMessage[]>;
   showVersion: (conversationId: string, messageId: string) => Promise<Conversation>;
   newId: () => string;
+  decideTool: (messageId: string, callId: string, approve: boolean) => Promise<void>;
   /** Tells the other tabs of this browser that an answer started (null: no other tab to tell). */
   channel: AnswerChannel | null;
 }
@@ -88,6 +91,7 @@ const defaultDeps: ChatDeps = {
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
   newId: () => `local-${crypto.randomUUID()}`,
+  decideTool: (messageId, callId, approve) => decideTool(messageId, callId, approve),
   channel: answerChannel(),
 };
 
@@ -199,6 +203,8 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
               const shown = get().messages.find((m) => m.id === messageId)?.parts;
               if (shown && isReasoning(shown))
                 patch.parts = applyOps(shown, [{ op: 'reasoning_end', duration_ms: Math.round(performance.now() - reasoningSince) }]);
+              // Stopped (or cut) during a tool call: the call is cancelled with the answer, as the server saves it.
+              if (shown && end.status !== 'complete') patch.parts = applyOps(patch.parts ?? shown, [{ op: 'tools_cancelled' }]);
               if ('usage' in end && end.usage) patch.usage = end.usage;
               if ('error' in end) patch.error = end.error;
               patchMessage(messageId, () => patch);
@@ -436,6 +442,20 @@ export function createChatStore(overrides: Partial<ChatDeps> = {}) {
         } catch (error) {
           set({ notice: error instanceof ApiError ? error.message : unexpectedError.message });
         }
+      },
+
+      decideTool: async (messageId, callId, approve) => {
+        try {
+          await deps.decideTool(messageId, callId, approve);
+        } catch (error) {
+          return error instanceof ApiError ? error.message : unexpectedError.message;
+        }
+        // The stream says so too (tool_decision); showing it now keeps the card from lingering on a slow link.
+        patchMessage(messageId, (m) => {
+          const parts = applyOps(m.parts ?? [], [{ op: 'tool_decision', call_id: callId, approved: approve }]);
+          return { parts, content: answerText(parts) };
+        });
+        return null;
       },
     };
   });

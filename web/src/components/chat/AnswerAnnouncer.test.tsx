@@ -27,3 +27,24 @@ describe('AnswerAnnouncer', () => {
     expect(screen.getByTestId('live-announcer')).toHaveTextContent('La réponse a échoué : Clé refusée.');
   });
 });
+
+describe('AnswerAnnouncer and tools', () => {
+  it('announces once a tool call that waits for the person, even on a page opened during the wait', () => {
+    const waiting = {
+      type: 'tool' as const,
+      call_id: 'c1',
+      server: 'courriel',
+      name: 'envoyer_courriel',
+      arguments: {},
+      state: 'awaiting_approval' as const,
+      ok: null,
+      summary: null,
+      result: null,
+    };
+    const { rerender } = render(<AnswerAnnouncer messages={[answer({ parts: [waiting] })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('THÉRÈSE demande l’autorisation d’utiliser courriel › envoyer_courriel.');
+    rerender(<AnswerAnnouncer messages={[answer({ parts: [{ ...waiting, state: 'running' }] })]} />);
+    rerender(<AnswerAnnouncer messages={[answer({ parts: [{ ...waiting, state: 'done' }], content: 'Envoyé.', status: 'complete' })]} />);
+    expect(screen.getByTestId('live-announcer')).toHaveTextContent('Réponse terminée : Envoyé.');
+  });
+});

@@ -1,10 +1,11 @@
 import { memo } from 'react';
 import { navigate, settingsPath } from '../../router/router';
 import type { ChatMessage } from '../../stores/chatStore';
-import { attachmentsOf, textParts, type MessagePart } from '../../stores/messageParts';
+import { attachmentsOf, textParts, type MessagePart, type ToolPart } from '../../stores/messageParts';
 import { SentFiles } from './FileChip';
 import { Markdown } from './Markdown';
 import { ReasoningBlock } from './ReasoningBlock';
+import { ToolStep } from './ToolStep';
 import { MessageActions } from './MessageActions';
 
 export const notConfiguredHint = 'Choisissez le modèle qui répondra dans les Réglages ; aucun redémarrage n’est nécessaire.';
@@ -44,6 +45,7 @@ export const MessageItem = memo(function MessageItem({ message, onRetry, onRegen
     >
       {pieces.map((piece, i) => {
         const last = i === pieces.length - 1;
+        if (piece.kind === 'tool') return <ToolStep key={`c${piece.tool.call_id}`} messageId={message.id} tool={piece.tool} />;
         if (piece.kind === 'reasoning')
           return (
             <ReasoningBlock
@@ -113,11 +115,12 @@ function StatusNote({ message, onRetry }: MessageItemProps) {
   }
 }
 
-type Piece = { kind: 'text'; text: string } | { kind: 'reasoning'; text: string; durationMs: number | null };
+type Piece = { kind: 'text'; text: string } | { kind: 'reasoning'; text: string; durationMs: number | null } | { kind: 'tool'; tool: ToolPart };
 
 /**
  * What an answer shows, in order: its text, and one « Réflexion » block for each run of reasoning (Claude may
- * think in several signed blocks in a row: the person sees one). Empty text parts show nothing.
+ * think in several signed blocks in a row: the person sees one), and each tool step in its place. Empty text parts
+ * show nothing.
  */
 export function piecesOf(parts: readonly MessagePart[]): Piece[] {
   const pieces: Piece[] = [];
@@ -130,6 +133,8 @@ export function piecesOf(parts: readonly MessagePart[]): Piece[] {
       } else {
         pieces.push({ kind: 'reasoning', text: part.text, durationMs: part.duration_ms });
       }
+    } else if (part.type === 'tool') {
+      pieces.push({ kind: 'tool', tool: part });
     } else if (part.type === 'text' && part.text !== '') {
       pieces.push({ kind: 'text', text: part.text });
     }

@@ -4,6 +4,7 @@ import { useSettingsStore, settingsStore } from '../../stores/settingsStore';
 import { PageFrame } from '../layout/PageFrame';
 import { ModelForm } from './ModelForm';
 import { ModelSummary } from './ModelSummary';
+import { ToolsSection } from './ToolsSection';
 
 interface SettingsPageProps {
   onOpenMenu?: () => void;
@@ -12,8 +13,8 @@ interface SettingsPageProps {
 }
 
 /**
- * « Réglages »: which model answers, with what key, limits and instructions. In team mode only the
- * administrator changes them; the others see which model answers.
+ * « Réglages »: which model answers, with what key, limits and instructions, and the tools it may use. In team
+ * mode only the administrator changes them; the others see which model answers and which tools exist.
  */
 export function SettingsPage({ onOpenMenu, menuOpen = false, onBack }: SettingsPageProps) {
   const settings = useSettingsStore((s) => s.settings);
@@ -50,6 +51,8 @@ export function SettingsPage({ onOpenMenu, menuOpen = false, onBack }: SettingsP
           </p>
         )}
       </section>
+      {/* A change of provider may turn tools on or off: the list is read again. */}
+      <ToolsSection key={settings?.provider ?? ''} readOnly={member} />
     </PageFrame>
   );
 }
