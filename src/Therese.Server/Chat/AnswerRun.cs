@@ -174,7 +174,8 @@ public sealed class AnswerRun : IDisposable
         lock (_gate)
         {
             if (_followers > 0 || Ended) return;
-            if (elsewhere)
+            // A call waiting for the person's decision waits for them to come back, up to a limit.
+            if (elsewhere || (!_waits.IsEmpty && _clock.GetElapsedTime(Volatile.Read(ref _askedAt)) < McpOptions.ApprovalWait))
             {
                 ArmGrace();
                 return;
@@ -339,6 +340,7 @@ public sealed class AnswerRun : IDisposable
     // The tool calls of this answer (any thread may ask), and those waiting for the person's decision.
     private readonly ConcurrentDictionary<string, bool> _calls = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _waits = new();
+    private long _askedAt;
 
     public enum Decision
     {
@@ -367,6 +369,7 @@ public sealed class AnswerRun : IDisposable
         if (tool.NeedsApproval)
         {
             var wait = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _askedAt, _clock.GetTimestamp());
             _waits[call.CallId] = wait;
             // Saved before anyone hears of it: whoever has seen the request and reloads finds it waiting.
             var asking = new ToolApprovalEvent(call.CallId, tool.Description);

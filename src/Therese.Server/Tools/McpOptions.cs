@@ -16,6 +16,12 @@ public sealed class McpOptions
     /// <summary>At most this many rounds of tool calls per answer.</summary>
     public const int MaxRounds = 10;
 
+    /// <summary>
+    /// A call waiting for the person's decision keeps its answer alive this long with nobody following it (the page
+    /// closed, the laptop asleep), where an answer without one is given up after the resume grace period.
+    /// </summary>
+    public static readonly TimeSpan ApprovalWait = TimeSpan.FromMinutes(30);
+
     /// <summary>A result longer than this is cut (the model is told).</summary>
     public const int MaxResultChars = 20_000;
 }

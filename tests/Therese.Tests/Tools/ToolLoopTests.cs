@@ -347,3 +347,47 @@ public sealed class ToolTimeoutTests : ServerTest
         Assert.Contains(_demo.LogLines, l => l.Contains("cancelled"));
     }
 }
+
+/// <summary>
+/// A call waiting for the person keeps its answer alive when nobody follows it (the page closed), where an answer
+/// without one is given up after the resume grace period (1 s here).
+/// </summary>
+public sealed class ToolApprovalWaitTests : ServerTest
+{
+    private readonly McpDemo _demo = new();
+
+    protected override Dictionary<string, string?> Settings => new(_demo.Settings()) { ["Therese:Stream:ResumeGraceSeconds"] = "1" };
+
+    [Fact]
+    public async Task A_waiting_call_outlives_the_resume_grace_period_and_runs_once_allowed()
+    {
+        for (var i = 0; i < 600 && !(await (await Http.GetAsync("/api/tools")).Content.ReadAsStringAsync()).Contains("\"connected\""); i++)
+            await Task.Delay(100);
+        var mail = new { destinataire = "accueil@mairie-exemple.fr", objet = "Conseil", corps = "Ordre du jour." };
+        var script = new { tools = new[] { new { name = "demo__envoyer_courriel", arguments = (object)mail } }, text = "Envoyé.", tps = 0, ttft_ms = 0 };
+        var asking = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(script), resumable = true });
+        var callId = (await asking.NextOfTypeAsync("tool_approval")).Json.GetProperty("call_id").GetString()!;
+        var (messageId, conversationId) = (asking.MessageId!, asking.ConversationId!);
+
+        // Another answer, without a tool, left at the same moment: once it is given up, the grace period is over for both.
+        var other = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { tokens = 5000, tps = 5, ttft_ms = 0 }), resumable = true });
+        await other.NextOfTypeAsync("delta");
+        await asking.DisposeAsync();
+        await other.DisposeAsync();
+        for (var i = 0; i < 600 && LastAnswer(await GetConversation(other.ConversationId!)).GetProperty("status").GetString() == "streaming"; i++)
+            await Task.Delay(100);
+        Assert.NotEqual("streaming", LastAnswer(await GetConversation(other.ConversationId!)).GetProperty("status").GetString());
+
+        var waiting = LastAnswer(await GetConversation(conversationId));
+        Assert.Equal("streaming", waiting.GetProperty("status").GetString());
+        Assert.Equal("awaiting_approval", waiting.GetProperty("parts")[0].GetProperty("state").GetString());
+
+        await using var back = await ChatStreamReader.FollowAsync(Http, messageId);
+        using (var allow = await Http.PostAsync($"/api/chat/stream/{messageId}/tools/{callId}", Json(new { approve = true })))
+            Assert.Equal(HttpStatusCode.NoContent, allow.StatusCode);
+        await back.ReadToEndAsync();
+        Assert.Equal("Envoyé.", back.Text);
+        Assert.Single(_demo.OutboxLines);
+        Assert.Equal("complete", LastAnswer(await GetConversation(conversationId)).GetProperty("status").GetString());
+    }
+}
