@@ -366,6 +366,8 @@ public sealed class AnswerRun : IDisposable
         if (tool is null) return Refuse(call, tools, $"L’outil « {call.Name} » n’existe pas.");
         if (call.Exception is not null) return Refuse(call, tools, "Les arguments de l’appel ne sont pas un JSON valide.");
         Called(call, tool);
+        if (tool.NeedsApproval && !_turn.CanAsk)
+            return Refuse(call, tools, "Cet outil demande l’autorisation de la personne, qu’on ne peut pas lui demander ici (réponse d’un seul bloc). Réponds sans cet outil.");
         if (tool.NeedsApproval)
         {
             var wait = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

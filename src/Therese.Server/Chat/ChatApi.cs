@@ -170,7 +170,7 @@ public static class ChatApi
 
     private static async Task<IResult> Message(HttpContext http, [AsParameters] ChatServices s)
     {
-        var (run, _, problem) = await StartAsync(http, s);
+        var (run, _, problem) = await StartAsync(http, s, canAsk: false);
         if (run is null) return problem!;
         using (run.Follow(resumable: false))
         {
@@ -188,7 +188,7 @@ public static class ChatApi
     }
 
     /// <summary>Validates the message, takes a slot, reserves the conversation, plans the turn and starts the answer.</summary>
-    private static async Task<(AnswerRun? Run, ChatRequest? Request, IResult? Problem)> StartAsync(HttpContext http, ChatServices s)
+    private static async Task<(AnswerRun? Run, ChatRequest? Request, IResult? Problem)> StartAsync(HttpContext http, ChatServices s, bool canAsk = true)
     {
         var model = s.Models.Current;
         if (!model.IsConfigured) return (null, null, Problems.From(ProviderError.NotConfigured));
@@ -221,7 +221,7 @@ public static class ChatApi
             var slot = await taking;
             if (slot is null) return (null, null, TooManyStreams(http, limits));
             if (held is null) return (null, null, Refused(TurnRefusal.Busy));
-            run = s.Registry.Start(turn, held, slot);
+            run = s.Registry.Start(canAsk ? turn : turn with { CanAsk = false }, held, slot);
             return (run, request, null);
         }
         finally

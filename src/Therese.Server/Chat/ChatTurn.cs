@@ -39,6 +39,12 @@ public sealed record ChatTurn
     /// <summary>The MCP tools the model may call during this answer; null when none (or the local model, which cannot).</summary>
     public Tools.AnswerTools? Tools { get; init; }
 
+    /// <summary>
+    /// Whether someone can be asked to allow a tool call: not on <c>POST /api/chat/message</c>, whose caller gets only the
+    /// final text (no message or call id to decide with), so such a call is refused and the model told.
+    /// </summary>
+    public bool CanAsk { get; init; } = true;
+
     /// <summary>What is asked of the model (longest answer, reasoning); null: the model's settings' longest answer alone.</summary>
     public ChatOptions? Options { get; init; }
 

@@ -27,8 +27,11 @@ public sealed class McpOptions
 }
 
 /// <summary>How to reach one MCP server. Env and Headers hold secrets: never logged, never returned.</summary>
-public sealed record ToolServerConfig
+public sealed partial record ToolServerConfig
 {
+    [GeneratedRegex("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
+    private static partial Regex HeaderName();
+
     public string? Command { get; init; }
     public List<string> Args { get; init; } = [];
     public Dictionary<string, string> Env { get; init; } = [];
@@ -50,6 +53,16 @@ public sealed record ToolServerConfig
             return $"Le serveur d’outils « {name} » a une adresse : il ne prend ni arguments ni variables d’environnement.";
         if (Command is not null && Headers.Count > 0)
             return $"Le serveur d’outils « {name} » est une commande : il ne prend pas d’en-têtes HTTP.";
+        if (Args.Any(a => a is null))
+            return $"Les arguments du serveur d’outils « {name} » doivent être des textes.";
+        if (Env.Any(kv => string.IsNullOrWhiteSpace(kv.Key) || kv.Key.Contains('=') || kv.Value is null))
+            return $"Chaque variable d’environnement du serveur d’outils « {name} » doit avoir un nom (sans « = ») et une valeur.";
+        // A name HTTP refuses would make the transport fail with a message quoting the value (a secret).
+        if (Headers.Any(kv => !HeaderName().IsMatch(kv.Key) || kv.Value is null || kv.Value.Any(c => c is '\r' or '\n')))
+            return $"Chaque en-tête du serveur d’outils « {name} » doit avoir un nom HTTP valable (lettres, chiffres, « - ») et une valeur sur une ligne.";
+        if (Headers.Keys.Any(k => k.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) || k.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+            || k.Equals("Host", StringComparison.OrdinalIgnoreCase)))
+            return $"Le serveur d’outils « {name} » ne peut pas fixer les en-têtes Content-Type, Content-Length ou Host.";
         return null;
     }
 }

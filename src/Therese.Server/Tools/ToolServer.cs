@@ -89,7 +89,8 @@ public sealed class ToolServer : IAsyncDisposable
                 _logger.LogInformation("MCP server {Server} connected with {Count} tools", Name, tools.Count);
                 retry = FirstRetry;
                 var ended = await client.Completion.WaitAsync(ct);
-                _logger.LogWarning("MCP server {Server} ended its session: {Reason}", Name, ended.Exception?.Message ?? "closed");
+                // The type only: the SDK's messages can quote a header's value or the server's stderr.
+                _logger.LogWarning("MCP server {Server} ended its session: {Reason}", Name, ended.Exception?.GetType().Name ?? "closed");
                 Set(States.Failed, "Le serveur d’outils s’est arrêté ; THÉRÈSE le redémarre.", settled: true);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -98,7 +99,8 @@ public sealed class ToolServer : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogWarning("MCP server {Server} could not be reached: {Type}: {Message}", Name, ex.GetType().Name, ex.Message);
+                _logger.LogWarning("MCP server {Server} could not be reached: {Type}", Name, ex.GetType().Name);
+                _logger.LogDebug(ex, "MCP server {Server} could not be reached", Name);
                 Set(States.Failed, FailureReason(ex), settled: true);
             }
             finally
@@ -119,11 +121,20 @@ public sealed class ToolServer : IAsyncDisposable
         Set(States.Stopped, null, settled: true);
     }
 
-    private string FailureReason(Exception ex) => Config.Url is null
-        ? $"La commande « {Config.Command} » n’a pas pu démarrer un serveur MCP ({Short(ex.Message)})."
-        : $"L’adresse {Config.Url} ne répond pas comme un serveur MCP ({Short(ex.Message)}).";
-
-    private static string Short(string message) => message.Length > 200 ? message[..200] + "…" : message;
+    /// <summary>
+    /// Why, in French, without the exception's own text: the SDK's messages can quote a header's value or the tail of
+    /// the server's stderr, and this reason is shown to everyone who opens « Outils ».
+    /// </summary>
+    private string FailureReason(Exception ex) => (Config.Url is null, ex) switch
+    {
+        (true, System.ComponentModel.Win32Exception) => $"La commande « {Config.Command} » est introuvable ou ne peut pas être lancée.",
+        (true, TimeoutException or OperationCanceledException) => $"La commande « {Config.Command} » n’a pas répondu comme un serveur MCP à temps.",
+        (true, _) => $"La commande « {Config.Command} » n’a pas pu démarrer un serveur MCP (elle s’est arrêtée ou ne parle pas le protocole MCP).",
+        (false, TimeoutException or OperationCanceledException) => $"L’adresse {Config.Url} n’a pas répondu à temps.",
+        (false, HttpRequestException { StatusCode: { } code }) => $"L’adresse {Config.Url} a répondu {(int)code} au lieu d’un serveur MCP.",
+        (false, HttpRequestException) => $"L’adresse {Config.Url} ne répond pas.",
+        (false, _) => $"L’adresse {Config.Url} ne répond pas comme un serveur MCP.",
+    };
 
     private void Set(string state, string? reason, bool settled)
     {

@@ -49,8 +49,14 @@ public static class ToolsApi
     /// <summary>Whether the model in force can use tools: the local model cannot (LLamaSharp has no function calling).</summary>
     public static bool SupportsTools(ActiveModel model) => model.Settings.Provider != Providers.Local;
 
-    private static IResult List(ToolServers servers, ChatModels models) =>
-        TypedResults.Ok(new ToolsView([.. servers.All.Select(s => View(s, servers))], SupportsTools(models.Current)));
+    /// <summary>
+    /// Team members see the servers, their state and tools, not how they are reached: a command line or an address can
+    /// carry a secret (an <c>--api-key=</c> argument, a key in a query string) as much as variables and headers do.
+    /// </summary>
+    private static IResult List(ToolServers servers, ChatModels models, CurrentUser user) =>
+        TypedResults.Ok(new ToolsView([.. servers.All.Select(s => !user.IsAdmin
+            ? View(s, servers) with { Command = null, Args = null, Url = null, EnvKeys = [], HeaderKeys = [] }
+            : View(s, servers))], SupportsTools(models.Current)));
 
     private static async Task<IResult> Put(string name, HttpRequest http, ToolServers servers, AuditTrail audit, IOptions<JsonOptions> json, CancellationToken ct)
     {

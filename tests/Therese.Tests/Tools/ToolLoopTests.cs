@@ -193,6 +193,20 @@ public sealed class ToolLoopTests : ServerTest
     }
 
     [Fact]
+    public async Task A_one_piece_answer_cannot_ask_so_a_tool_that_acts_is_refused_and_the_answer_comes_back()
+    {
+        await Use("anthropic");
+        var mail = new { destinataire = "secretariat@mairie-exemple.fr", objet = "Objet", corps = "Corps." };
+        using var response = await Http.PostAsync("/api/chat/message",
+            Json(new { content = Directive.Message(Script([Call("envoyer_courriel", mail)], "Je n’ai pas pu l’envoyer.")) }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Je n’ai pas pu l’envoyer.", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("content").GetString());
+        Assert.Empty(_demo.OutboxLines);
+        var back = Host.Fake.Requests[1].Messages.SelectMany(m => m.Blocks).Single(b => b.Type == "tool_result");
+        Assert.Contains("autorisation", back.Text);
+    }
+
+    [Fact]
     public async Task The_admins_override_makes_a_read_only_tool_ask_first()
     {
         await Use("openai");
@@ -374,9 +388,17 @@ public sealed class ToolApprovalWaitTests : ServerTest
         await other.NextOfTypeAsync("delta");
         await asking.DisposeAsync();
         await other.DisposeAsync();
-        for (var i = 0; i < 600 && LastAnswer(await GetConversation(other.ConversationId!)).GetProperty("status").GetString() == "streaming"; i++)
-            await Task.Delay(100);
-        Assert.NotEqual("streaming", LastAnswer(await GetConversation(other.ConversationId!)).GetProperty("status").GetString());
+        // Its rows are written a moment after its first token: not found yet is "still streaming" too.
+        string? status = null;
+        for (var i = 0; i < 600 && status is null or "streaming"; i++)
+        {
+            using var response = await Http.GetAsync($"/api/conversations/{other.ConversationId}");
+            status = response.StatusCode == HttpStatusCode.NotFound ? null
+                : LastAnswer(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement).GetProperty("status").GetString();
+            if (status is null or "streaming") await Task.Delay(100);
+        }
+        Assert.NotEqual("streaming", status);
+        Assert.NotNull(status);
 
         var waiting = LastAnswer(await GetConversation(conversationId));
         Assert.Equal("streaming", waiting.GetProperty("status").GetString());

@@ -89,6 +89,24 @@ public sealed class ToolServersApiTests : ServerTest
             Assert.Equal(HttpStatusCode.BadRequest, name.StatusCode);
         using (var unknown = await Http.PutAsync("/api/tools/servers/autre", Json(new { commande = "dotnet" })))
             Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        // A header HTTP would refuse (the transport's error would quote its value), a value that is not text: refused
+        // before anything is saved, never a 500.
+        foreach (var body in new object[]
+        {
+            new { url = "http://127.0.0.1:1/mcp", headers = new Dictionary<string, string> { ["Mon Jeton"] = "valeur-secrete" } },
+            new { url = "http://127.0.0.1:1/mcp", headers = new Dictionary<string, string> { ["Content-Type"] = "text/plain" } },
+            new { url = "http://127.0.0.1:1/mcp", headers = new Dictionary<string, string> { ["X-Key"] = "a\r\nInjected: b" } },
+            new { command = "dotnet", env = new Dictionary<string, string?> { ["TOKEN"] = null } },
+            new { command = "dotnet", args = new string?[] { null } },
+        })
+        {
+            using var refused = await Http.PutAsync("/api/tools/servers/autre", Json(body));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var detail = (await Read(refused)).GetProperty("detail").GetString()!;
+            AssertFrench(detail);
+            Assert.DoesNotContain("valeur-secrete", detail);
+        }
+        using (var none = await Http.GetAsync("/api/tools")) Assert.DoesNotContain("\"autre\"", await none.Content.ReadAsStringAsync());
 
         // A server that cannot start says why, in French, and THÉRÈSE goes on.
         using var bad = await Http.PutAsync("/api/tools/servers/absent", Json(new { command = "/nonexistent/mcp-server" }));
@@ -114,7 +132,18 @@ public sealed class TeamToolsTests : TeamServerTest
         var claire = await NewMemberAsync(admin, "claire@mairie-exemple.fr");
         var paul = await NewMemberAsync(admin, "paul@mairie-exemple.fr");
 
-        using (var list = await paul.GetAsync("/api/tools")) Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        // Paul sees the servers and their tools, not how they are reached (a command line can carry a secret).
+        using (var list = await paul.GetAsync("/api/tools"))
+        {
+            Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+            var demo = JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.GetProperty("servers")[0];
+            Assert.Equal("demo", demo.GetProperty("name").GetString());
+            Assert.False(demo.TryGetProperty("command", out _));
+            Assert.False(demo.TryGetProperty("args", out _));
+            Assert.Empty(demo.GetProperty("env_keys").EnumerateArray());
+        }
+        using (var adminList = await admin.GetAsync("/api/tools"))
+            Assert.Equal("dotnet", JsonDocument.Parse(await adminList.Content.ReadAsStringAsync()).RootElement.GetProperty("servers")[0].GetProperty("command").GetString());
         foreach (var request in new Func<Task<HttpResponseMessage>>[]
         {
             () => paul.PutAsync("/api/tools/servers/mien", Json(new { command = "dotnet" })),
