@@ -119,8 +119,15 @@ export function MarkdownWarmUp() {
       idle(() => warm(slice + 1));
     };
     idle(load);
+    // A question sent before the pipeline is here (typed while the page loaded): fetch all of it now, while the answer's
+    // first token is awaited, rather than when text arrives. Switching an answer already on screen from plain text to
+    // Markdown renders all of it at once with code run for the first time: a long task (issue 22).
+    const unsubscribe = chatStore.subscribe((state) => {
+      if (state.status === 'waiting' && !renderer) loadMarkdownRenderer().catch(() => {});
+    });
     return () => {
       cancelled = true;
+      unsubscribe();
       root?.unmount();
     };
   }, []);
