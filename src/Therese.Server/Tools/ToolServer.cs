@@ -180,10 +180,20 @@ public sealed class ToolServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the server once, however many callers (a removal in Réglages and the shutdown can both get here).</summary>
     public async ValueTask DisposeAsync()
     {
-        await _life.CancelAsync();
-        await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _life.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _life.CancelAsync();
+            await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _life.Dispose();
+        }
+        else
+        {
+            await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
+
+    private int _disposed;
 }

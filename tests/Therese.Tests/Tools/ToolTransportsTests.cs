@@ -81,3 +81,20 @@ public sealed class LocalModelToolsTests : ServerTest
         Assert.Equal("demo", tools.GetProperty("servers")[0].GetProperty("name").GetString());
     }
 }
+
+/// <summary>A server removed in Réglages while THÉRÈSE shuts down is stopped by both at once: neither fails.</summary>
+public sealed class ToolServerDisposeTests
+{
+    [Fact]
+    public async Task A_server_stopped_twice_at_once_stops_without_an_error()
+    {
+        var config = new Therese.Server.Tools.ToolServerConfig
+        {
+            Command = "dotnet",
+            Args = [Path.Combine(AppContext.BaseDirectory, "Therese.McpDemo.dll")],
+        };
+        var server = new Therese.Server.Tools.ToolServer("demo", config, "settings", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Start();
+        await Task.WhenAll(server.DisposeAsync().AsTask(), server.DisposeAsync().AsTask(), server.DisposeAsync().AsTask());
+        await server.DisposeAsync();
+    }
+}
