@@ -125,7 +125,9 @@ public sealed class SettingsApiTests : ServerTest
     public async Task A_provider_switch_applies_to_the_next_message_while_the_running_answer_finishes_on_the_old_one()
     {
         await Put(FakeAnthropic());
-        await using var first = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { tokens = 30, tps = 30, ttft_ms = 0 }) });
+        // Six seconds of answer, so that the switch and the whole second answer happen while it runs, even on a loaded machine
+        // (at one second, a fresh-clone run beside the benchmark saw it end first).
+        await using var first = await ChatStreamReader.OpenAsync(Http, new { content = Directive.Message(new { tokens = 300, tps = 50, ttft_ms = 0 }) });
         await first.NextOfTypeAsync("delta");
 
         var (status, _, _) = await Put(new { provider = "openai", base_url = Host.Fake.BaseUrl + "/v1", api_key = "sk-openai", model = "fake-model-fast" });
@@ -139,7 +141,7 @@ public sealed class SettingsApiTests : ServerTest
         Assert.Equal("running", Host.Fake.Requests[0].Outcome);
 
         await first.ReadToEndAsync();
-        Assert.Equal(Therese.FakeLlm.FakeText.Text(30), first.Text);
+        Assert.Equal(Therese.FakeLlm.FakeText.Text(300), first.Text);
         Assert.Equal("done", first.Received[^2].Type);
         Assert.Equal(("anthropic", "fake-model"), (Host.Fake.Requests[0].Protocol, Host.Fake.Requests[0].Model));
         Assert.Equal(("openai", "fake-model-fast"), (Host.Fake.Requests[1].Protocol, Host.Fake.Requests[1].Model));
