@@ -25,6 +25,7 @@ public sealed class ToolServer : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private Task _running = Task.CompletedTask;
+    private int _disposed;
     private volatile Session? _session;
     private volatile string _state = States.Starting;
     private volatile string? _reason;
@@ -194,6 +195,4 @@ public sealed class ToolServer : IAsyncDisposable
             await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
-
-    private int _disposed;
 }
