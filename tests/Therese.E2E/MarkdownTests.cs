@@ -30,6 +30,9 @@ public sealed class MarkdownTests(E2EFixture fixture, ITestOutputHelper output)
         var code = LastContent.Locator("pre code");
         await Expect(code).ToHaveCountAsync(1);
         await Expect(code).ToHaveTextAsync("print(\"Bonjour, THÉRÈSE\")");
+        // Coloured: its grammar (a chunk of its own, fetched on first use) arrived and highlighted the block.
+        await Expect(code.Locator(".hljs-string")).ToHaveTextAsync("\"Bonjour, THÉRÈSE\"");
+        await Expect(code.Locator(".hljs-built_in")).ToHaveTextAsync("print");
         var table = LastContent.Locator("table");
         await Expect(table).ToHaveCountAsync(1);
         await Expect(table.Locator("th")).ToHaveTextAsync(["Poste", "Coût"]);
